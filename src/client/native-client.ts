@@ -1,0 +1,74 @@
+import type { Command, Data, Message, Reply } from "../core/message.js";
+import type { Endpoint, Session } from "../core/session.js";
+import type { Logger } from "../log.js";
+
+export type MessageHandler = (message: Message) => void;
+
+/**
+ * An in-process client: one client in the sense of PROTOCOL.md, with no network hop.
+ * Each method resolves to the reply Message; deliveries and notices go to the handler given at creation.
+ */
+export class WestClient {
+  private session: Session | undefined;
+
+  /** @internal Built by `WestNode.client`. */
+  constructor(open: (endpoint: Endpoint) => Session, onMessage: MessageHandler | undefined, logger: Logger) {
+    const endpoint: Endpoint = {
+      deliver(message) {
+        if (onMessage === undefined) return;
+        try {
+          onMessage(message);
+        } catch (error) {
+          logger.error({ err: error }, "native client message handler threw");
+        }
+      },
+    };
+    this.session = open(endpoint);
+  }
+
+  get key(): string | undefined {
+    return this.session?.key;
+  }
+
+  ping(): Promise<Reply> {
+    return this.execute({ event: "ping" });
+  }
+
+  reg(channel: string): Promise<Reply> {
+    return this.execute({ event: "register", channel });
+  }
+
+  unreg(channel: string): Promise<Reply> {
+    return this.execute({ event: "unregister", channel });
+  }
+
+  send(channel: string, data: Data): Promise<Reply> {
+    return this.execute({ event: "send", channel, data });
+  }
+
+  sub(channel: string): Promise<Reply> {
+    return this.execute({ event: "subscribe", channel });
+  }
+
+  unsub(channel: string): Promise<Reply> {
+    return this.execute({ event: "unsubscribe", channel });
+  }
+
+  pub(channel: string, data: Data): Promise<Reply> {
+    return this.execute({ event: "publish", channel, data });
+  }
+
+  /** Drops all of this client's registrations and subscriptions. Later calls reject. */
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+  }
+
+  private execute(command: Command): Promise<Reply> {
+    const session = this.session;
+    if (session === undefined || session.closed)
+      return Promise.reject(new Error("this WEST client is closed"));
+    return new Promise((resolve) => session.execute(command, resolve));
+  }
+}

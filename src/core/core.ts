@@ -1,0 +1,304 @@
+import type { Awaitable, Dist, DistHost } from "../dist/dist.js";
+import type { Logger } from "../log.js";
+import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
+import { isValidName } from "./names.js";
+import { type Endpoint, Session } from "./session.js";
+
+export interface CoreOptions {
+  logger: Logger;
+  /** How long a command may wait on the Dist before it is answered `internal_error`. */
+  commandTimeoutMs: number;
+}
+
+/**
+ * The rules of PROTOCOL.md's command table. Knows sessions and channels, nothing of sockets or encodings.
+ * The local registry (owners, subscribers) always answers first; the Dist only carries what crosses nodes.
+ */
+export class Core implements DistHost {
+  readonly logger: Logger;
+  private readonly owners = new Map<string, Session>();
+  private readonly subscribers = new Map<string, Set<Session>>();
+  /** Channels whose Dist subscription is still being confirmed. */
+  private readonly subscribing = new Map<string, Promise<void>>();
+  private readonly sessions = new Map<number, Session>();
+  private dist: Dist | undefined;
+  private nextSessionId = 1;
+
+  constructor(private readonly options: CoreOptions) {
+    this.logger = options.logger;
+  }
+
+  /** Plugs in the Dist once it exists (it is built with this core as its host). */
+  attach(dist: Dist): void {
+    this.dist = dist;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  get channelCounts(): { registrations: number; subscriptions: number } {
+    return { registrations: this.owners.size, subscriptions: this.subscribers.size };
+  }
+
+  open(key: string, endpoint: Endpoint): Session {
+    const session = new Session(this.nextSessionId++, key, endpoint, this);
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** Executes one command for `session`; never throws and never rejects: faults become `internal_error`. */
+  run(session: Session, command: Command): Awaitable<Reply> {
+    const { channel, id } = command;
+    if (session.closed) return reply("internal_error", channel, id);
+    try {
+      const result = this.dispatch(session, command);
+      if (result instanceof Promise) {
+        return result.catch((error: unknown) => this.fault(error, session, command));
+      }
+      return result;
+    } catch (error) {
+      return this.fault(error, session, command);
+    }
+  }
+
+  async detach(session: Session): Promise<void> {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session.id);
+    const releases: Awaitable<void>[] = [];
+    for (const channel of session.registrations) {
+      this.owners.delete(channel);
+      releases.push(this.distCall((dist) => dist.release(channel, session.id)));
+    }
+    for (const channel of session.subscriptions) releases.push(this.leave(session, channel));
+    session.registrations.clear();
+    session.subscriptions.clear();
+    const results = await Promise.allSettled(releases);
+    for (const result of results) {
+      if (result.status === "rejected") {
+        this.logger.warn({ err: result.reason, key: session.key }, "release on close failed");
+      }
+    }
+  }
+
+  /** Closes every session (node shutdown). */
+  async detachAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => this.detach(session)));
+  }
+
+  deliverSend(delivery: Delivery, ownerSessionId: number): "delivered" | "not_owner" {
+    const owner = this.owners.get(delivery.channel);
+    if (owner === undefined || owner.id !== ownerSessionId) return "not_owner";
+    owner.deliver(delivery);
+    return "delivered";
+  }
+
+  deliverPublish(delivery: Delivery): void {
+    const subscribers = this.subscribers.get(delivery.channel);
+    if (subscribers === undefined) return;
+    for (const subscriber of subscribers) subscriber.deliver(delivery);
+  }
+
+  registrationLost(channel: string, sessionId: number): void {
+    const owner = this.owners.get(channel);
+    if (owner === undefined || owner.id !== sessionId) return;
+    this.owners.delete(channel);
+    owner.registrations.delete(channel);
+    owner.deliver(reply("registration_lost", channel));
+    this.logger.warn({ channel, key: owner.key }, "registration lost");
+  }
+
+  private dispatch(session: Session, command: Command): Awaitable<Reply> {
+    const { channel, id } = command;
+    switch (command.event) {
+      case "ping":
+        return reply("pong", channel, id);
+      case "register":
+        return isValidName(channel)
+          ? this.register(session, channel, id)
+          : reply("registration_failed", channel, id);
+      case "unregister":
+        return isValidName(channel)
+          ? this.unregister(session, channel, id)
+          : reply("unregistration_failed", channel, id);
+      case "send":
+        return isValidName(channel) && isData(command.data)
+          ? this.send(session, channel, command.data, id)
+          : reply("sending_failed", channel, id);
+      case "subscribe":
+        return isValidName(channel)
+          ? this.subscribe(session, channel, id)
+          : reply("subscription_failed", channel, id);
+      case "unsubscribe":
+        return isValidName(channel)
+          ? this.unsubscribe(session, channel, id)
+          : reply("unsubscription_failed", channel, id);
+      case "publish":
+        return isValidName(channel) && isData(command.data)
+          ? this.publish(session, channel, command.data, id)
+          : reply("publication_failed", channel, id);
+      default:
+        return reply("action_not_allowed", channel, id);
+    }
+  }
+
+  private register(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
+    const owner = this.owners.get(channel);
+    if (owner === session) return reply("registration_already_exist", channel, id);
+    if (owner !== undefined) return reply("registration_denied", channel, id);
+    // Reserve locally first, so that other local sessions are denied while a remote claim is in flight.
+    this.owners.set(channel, session);
+    session.registrations.add(channel);
+    const claimed = this.distCall((dist) => dist.claim(channel, session.id));
+    if (!(claimed instanceof Promise)) return this.registered(session, channel, id, claimed);
+    return claimed.then(
+      (ok) => this.registered(session, channel, id, ok),
+      (error: unknown) => {
+        this.dropReservation(session, channel);
+        // A claim that landed after all (e.g. after its deadline) must not leave an owner nobody knows about.
+        this.settleQuietly(this.dist?.release(channel, session.id), channel);
+        throw error;
+      },
+    );
+  }
+
+  private registered(session: Session, channel: string, id: Command["id"], claimed: boolean): Reply {
+    if (claimed && !session.closed) return reply("registration_succeeded", channel, id);
+    this.dropReservation(session, channel);
+    if (claimed) this.settleQuietly(this.dist?.release(channel, session.id), channel);
+    return reply("registration_denied", channel, id);
+  }
+
+  private dropReservation(session: Session, channel: string): void {
+    if (this.owners.get(channel) === session) this.owners.delete(channel);
+    session.registrations.delete(channel);
+  }
+
+  private unregister(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
+    if (this.owners.get(channel) !== session) return reply("registration_not_found", channel, id);
+    this.dropReservation(session, channel);
+    const released = this.distCall((dist) => dist.release(channel, session.id));
+    const succeeded = reply("unregistration_succeeded", channel, id);
+    return released instanceof Promise ? released.then(() => succeeded) : succeeded;
+  }
+
+  private send(session: Session, channel: string, data: Data, id: Command["id"]): Awaitable<Reply> {
+    const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
+    const owner = this.owners.get(channel);
+    if (owner !== undefined) {
+      owner.deliver(delivery);
+      return reply("sending_succeeded", channel, id);
+    }
+    const outcome = this.distCall((dist) => dist.send(delivery));
+    if (outcome instanceof Promise) return outcome.then((result) => sendingReply(result, channel, id));
+    return sendingReply(outcome, channel, id);
+  }
+
+  private subscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
+    if (session.subscriptions.has(channel)) return reply("subscription_already_exist", channel, id);
+    let subscribers = this.subscribers.get(channel);
+    if (subscribers === undefined) {
+      subscribers = new Set();
+      this.subscribers.set(channel, subscribers);
+      const joined = this.distCall((dist) => dist.subscribe(channel));
+      if (joined instanceof Promise) {
+        const confirmed = joined.finally(() => {
+          if (this.subscribing.get(channel) === confirmed) this.subscribing.delete(channel);
+        });
+        this.subscribing.set(channel, confirmed);
+      }
+    }
+    subscribers.add(session);
+    session.subscriptions.add(channel);
+    const pending = this.subscribing.get(channel);
+    const succeeded = reply("subscription_succeeded", channel, id);
+    if (pending === undefined) return succeeded;
+    return pending.then(
+      () => succeeded,
+      (error: unknown) => {
+        session.subscriptions.delete(channel);
+        this.settleQuietly(this.leave(session, channel), channel);
+        throw error;
+      },
+    );
+  }
+
+  private unsubscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
+    if (!session.subscriptions.has(channel)) return reply("subscription_not_found", channel, id);
+    session.subscriptions.delete(channel);
+    const left = this.leave(session, channel);
+    const succeeded = reply("unsubscription_succeeded", channel, id);
+    return left instanceof Promise ? left.then(() => succeeded) : succeeded;
+  }
+
+  /** Takes `session` out of `channel`'s subscribers; the last one out ends the node's Dist subscription. */
+  private leave(session: Session, channel: string): Awaitable<void> {
+    const subscribers = this.subscribers.get(channel);
+    if (subscribers === undefined || !subscribers.delete(session) || subscribers.size > 0) return;
+    this.subscribers.delete(channel);
+    return this.distCall((dist) => dist.unsubscribe(channel));
+  }
+
+  private publish(session: Session, channel: string, data: Data, id: Command["id"]): Awaitable<Reply> {
+    const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
+    this.deliverPublish(delivery);
+    const carried = this.distCall((dist) => dist.publish(delivery));
+    const succeeded = reply("publication_succeeded", channel, id);
+    return carried instanceof Promise ? carried.then(() => succeeded) : succeeded;
+  }
+
+  /** Calls the Dist; a promise it returns gets the command deadline. */
+  private distCall<T>(call: (dist: Dist) => Awaitable<T>): Awaitable<T> {
+    if (this.dist === undefined) throw new Error("no distribution layer attached");
+    const result = call(this.dist);
+    if (!(result instanceof Promise)) return result;
+    return withDeadline(result, this.options.commandTimeoutMs);
+  }
+
+  /** Lets background work (an undo after a failed command) finish; failures are logged, never thrown. */
+  private settleQuietly(work: Awaitable<void>, channel: string): void {
+    if (!(work instanceof Promise)) return;
+    work.catch((error: unknown) =>
+      this.logger.warn({ err: error, channel }, "undo after a failed command failed"),
+    );
+  }
+
+  private fault(error: unknown, session: Session, command: Command): Reply {
+    this.logger.error(
+      { err: error, key: session.key, event: command.event, channel: command.channel },
+      "command failed",
+    );
+    return reply("internal_error", command.channel, command.id);
+  }
+}
+
+function sendingReply(outcome: "delivered" | "not_found", channel: string, id: Command["id"]): Reply {
+  return reply(outcome === "delivered" ? "sending_succeeded" : "registration_not_found", channel, id);
+}
+
+/** Missing data (absent or null) is not data; empty data is. Functions, symbols and bigints cannot travel. */
+function isData(data: Command["data"]): data is Data {
+  if (data === undefined || data === null) return false;
+  const type = typeof data;
+  return type !== "function" && type !== "symbol" && type !== "bigint";
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no answer from the distribution layer within ${ms} ms`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,15 @@
+export const MAX_NAME_BYTES = 256;
+
+// \p{Cs}: a lone surrogate, which has no UTF-8 form.
+const FORBIDDEN = /[\s"\p{Cc}\p{Cs}]/u;
+
+/**
+ * A client key or channel name: 1 to 256 bytes of UTF-8 with no whitespace, no control
+ * characters and no `"` (PROTOCOL.md, "Names").
+ */
+export function isValidName(name: unknown, maxBytes = MAX_NAME_BYTES): name is string {
+  if (typeof name !== "string" || name.length === 0) return false;
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short names skip the byte count.
+  if (name.length * 3 > maxBytes && Buffer.byteLength(name, "utf8") > maxBytes) return false;
+  return !FORBIDDEN.test(name);
+}

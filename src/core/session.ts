@@ -1,0 +1,66 @@
+import type { Core } from "./core.js";
+import type { Command, Message, Reply } from "./message.js";
+
+/** Where a session's messages go: a socket, or a native client's callback. */
+export interface Endpoint {
+  deliver(message: Message): void;
+}
+
+/**
+ * One client in the sense of PROTOCOL.md (one connection, or one native client object).
+ * Runs its commands one after another and answers them in order, also when many are in flight.
+ */
+export class Session {
+  readonly registrations = new Set<string>();
+  readonly subscriptions = new Set<string>();
+  closed = false;
+  /** Settles once every command accepted so far has been answered; undefined when none is in flight. */
+  private tail: Promise<void> | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    private readonly endpoint: Endpoint,
+    private readonly core: Core,
+  ) {}
+
+  deliver(message: Message): void {
+    this.endpoint.deliver(message);
+  }
+
+  /** Runs `command` after the ones before it; `onReply` gets its one reply. Synchronous when nothing waits. */
+  execute(command: Command, onReply: (reply: Reply) => void): void {
+    if (this.closed) return;
+    const prior = this.tail;
+    if (prior === undefined) {
+      const result = this.core.run(this, command);
+      if (result instanceof Promise) this.follow(result, onReply);
+      else onReply(result);
+      return;
+    }
+    this.follow(
+      prior.then(() => this.core.run(this, command)),
+      onReply,
+    );
+  }
+
+  /** Removes every registration and subscription of this session; idempotent. */
+  close(): Promise<void> {
+    return this.core.detach(this);
+  }
+
+  private follow(result: Promise<Reply>, onReply: (reply: Reply) => void): void {
+    const done: Promise<void> = result.then(onReply).then(
+      () => this.settled(done),
+      (error: unknown) => {
+        this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");
+        this.settled(done);
+      },
+    );
+    this.tail = done;
+  }
+
+  private settled(done: Promise<void>): void {
+    if (this.tail === done) this.tail = undefined;
+  }
+}

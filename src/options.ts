@@ -1,0 +1,28 @@
+import type { DistFactory } from "./dist/dist.js";
+import type { Logger, LogLevel } from "./log.js";
+
+/** Options of `startWest`. Every field has a default; the README's configuration table lists them. */
+export interface WestOptions {
+  /** HTTP/WebSocket port; 0 picks a free one; false runs embedded only, with no HTTP at all. Default 8080. */
+  port?: number | false;
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Where channels live: "local" (this process only, the default). */
+  dist?: "local";
+  /** Advanced: a Dist backend of your own instead of `dist`. */
+  distFactory?: DistFactory;
+  /** A distributed command that gets no answer within this time is answered `internal_error`. Default 2000. */
+  commandTimeoutMs?: number;
+  /** Log level of the default pino logger. Default "info". */
+  logLevel?: LogLevel;
+  /** A pino logger to use instead of the default one. */
+  logger?: Logger;
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: "127.0.0.1",
+  dist: "local",
+  commandTimeoutMs: 2000,
+  logLevel: "info",
+} as const satisfies WestOptions;
