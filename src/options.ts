@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { DistFactory } from "./dist/dist.js";
 import type { Logger, LogLevel } from "./log.js";
 
@@ -13,6 +14,15 @@ export interface WestOptions {
   distFactory?: DistFactory;
   /** A distributed command that gets no answer within this time is answered `internal_error`. Default 2000. */
   commandTimeoutMs?: number;
+  /** Largest WebSocket frame accepted; a bigger one closes that socket with 1009. Default 1 MiB. */
+  maxFrameBytes?: number;
+  /** Every this many ms the server pings each socket and drops those that did not answer the last ping. Default 30000. */
+  keepaliveIntervalMs?: number;
+  /**
+   * Decides on each WebSocket upgrade: `true` accepts, `{ status, body }` refuses with that HTTP status,
+   * anything else refuses with 401. May be async.
+   */
+  handshake?: HandshakeHook;
   /** Log level of the default pino logger. Default "info". */
   logLevel?: LogLevel;
   /** A pino logger to use instead of the default one. */
@@ -24,5 +34,9 @@ export const DEFAULTS = {
   host: "127.0.0.1",
   dist: "local",
   commandTimeoutMs: 2000,
+  maxFrameBytes: 1024 * 1024,
+  keepaliveIntervalMs: 30_000,
   logLevel: "info",
 } as const satisfies WestOptions;
+
+export type HandshakeHook = (request: IncomingMessage) => unknown;

@@ -4,6 +4,7 @@ import { isValidName } from "./core/names.js";
 import { localDist } from "./dist/local.js";
 import { createLogger } from "./log.js";
 import { DEFAULTS, type WestOptions } from "./options.js";
+import { type RunningServer, startHttpServer } from "./transport/http-server.js";
 
 /** A running WEST node. */
 export interface WestNode {
@@ -22,11 +23,31 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const core = new Core({ logger, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs });
   const dist = options.distFactory ? await options.distFactory(core) : localDist();
   core.attach(dist);
+  const port = options.port ?? DEFAULTS.port;
+  let server: RunningServer | undefined;
+  if (port !== false) {
+    try {
+      server = await startHttpServer(
+        core,
+        {
+          host: options.host ?? DEFAULTS.host,
+          port,
+          maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+          keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+          handshake: options.handshake,
+        },
+        logger,
+      );
+    } catch (error) {
+      await dist.close();
+      throw error;
+    }
+  }
   let stopped = false;
 
   return {
-    url: undefined,
-    port: undefined,
+    url: server?.url,
+    port: server?.port,
     client(key, onMessage) {
       if (stopped) throw new Error("this WEST node is stopped");
       if (!isValidName(key)) {
@@ -39,6 +60,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await server?.close();
       await core.detachAll();
       await dist.close();
     },

@@ -44,6 +44,18 @@ export class Session {
     );
   }
 
+  /** Gives `answer` (a reply the codec made itself, e.g. bad_request) its place in the order of replies. */
+  respond(answer: Reply, onReply: (reply: Reply) => void): void {
+    if (this.closed) return;
+    const prior = this.tail;
+    if (prior === undefined) onReply(answer);
+    else
+      this.follow(
+        prior.then(() => answer),
+        onReply,
+      );
+  }
+
   /** Removes every registration and subscription of this session; idempotent. */
   close(): Promise<void> {
     return this.core.detach(this);

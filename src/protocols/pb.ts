@@ -1,0 +1,52 @@
+import protobuf from "protobufjs";
+import { type Command, type Message, reply } from "../core/message.js";
+import type { Codec, Decoded } from "./codec.js";
+import { dataAsBytes } from "./data.js";
+
+/** The seed's schema (message.proto beside this file), field for field. */
+export const MessageType = new protobuf.Type("Message")
+  .add(new protobuf.Field("event", 1, "string", "required"))
+  .add(new protobuf.Field("channel", 2, "string", "optional"))
+  .add(new protobuf.Field("from", 3, "string", "optional"))
+  .add(new protobuf.Field("id", 4, "string", "optional"))
+  .add(new protobuf.Field("data", 5, "bytes", "optional"));
+new protobuf.Root().define("west").add(MessageType);
+
+interface WireMessage {
+  event: string;
+  channel?: string;
+  from?: string;
+  id?: string;
+  data?: Uint8Array;
+}
+
+const has = (object: object, field: string) => Object.hasOwn(object, field);
+
+/** `/websocket/pb/:key`: one encoded Message per binary frame (PROTOCOL.md, "Protobuf protocol"). */
+export const pbCodec: Codec = {
+  name: "pb",
+
+  decode(payload, isBinary): Decoded {
+    if (!isBinary) return { type: "reply", reply: reply("bad_encoding") };
+    let decoded: WireMessage;
+    try {
+      decoded = MessageType.decode(payload) as unknown as WireMessage;
+    } catch {
+      return { type: "reply", reply: reply("bad_request") };
+    }
+    const command: Command = { event: decoded.event };
+    if (has(decoded, "channel")) command.channel = decoded.channel;
+    if (has(decoded, "id")) command.id = decoded.id;
+    if (has(decoded, "data")) command.data = decoded.data;
+    return { type: "command", command };
+  },
+
+  encode(message: Message): Uint8Array | string {
+    if (message.event === "bad_encoding") return "bad_encoding";
+    const wire: WireMessage = { event: message.event, from: message.from };
+    if (message.channel !== undefined) wire.channel = message.channel;
+    if ("id" in message && message.id !== undefined) wire.id = String(message.id);
+    if ("data" in message) wire.data = dataAsBytes(message.data);
+    return MessageType.encode(wire).finish();
+  },
+};

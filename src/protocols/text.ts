@@ -1,0 +1,95 @@
+import { type Command, type Data, DELIVERY_EVENT, type Message, reply, SERVER_KEY } from "../core/message.js";
+import type { Codec, Decoded } from "./codec.js";
+import { bytesAsBase64, bytesAsText } from "./data.js";
+
+const CHANNEL_COMMANDS: Record<string, string> = {
+  reg: "register",
+  unreg: "unregister",
+  sub: "subscribe",
+  unsub: "unsubscribe",
+};
+const DATA_COMMANDS: Record<string, string> = { send: "send", pub: "publish" };
+
+/** `/websocket/text/:key`: `reg r1`, `pub ps1 "hello there"` (PROTOCOL.md, "Text protocol"). */
+export const textCodec: Codec = {
+  name: "text",
+
+  decode(payload, isBinary): Decoded {
+    if (isBinary) return { type: "reply", reply: reply("bad_encoding") };
+    const words = splitWords(payload.toString("utf8").trim());
+    const [verb, channel, data] = words ?? [];
+    if (words === undefined || verb === undefined) return notAllowed();
+    if (words.length === 1 && verb === "ping") return command({ event: "ping" });
+    if (words.length === 1 && verb === "bye") return { type: "close" };
+    const channelEvent = CHANNEL_COMMANDS[verb];
+    if (channelEvent !== undefined && words.length === 2) return command({ event: channelEvent, channel });
+    const dataEvent = DATA_COMMANDS[verb];
+    if (dataEvent !== undefined && words.length === 3) return command({ event: dataEvent, channel, data });
+    return notAllowed();
+  },
+
+  encode(message: Message): string {
+    if (message.event === DELIVERY_EVENT) {
+      return `${message.from} ${message.channel}:${DELIVERY_EVENT} ${dataAsText(message.data)}`;
+    }
+    if (message.event === "pong" || message.event === "bad_encoding") return message.event;
+    return message.channel === undefined
+      ? `${SERVER_KEY}:${message.event}`
+      : `${SERVER_KEY} ${message.channel}:${message.event}`;
+  },
+};
+
+function command(fields: Command): Decoded {
+  return { type: "command", command: fields };
+}
+
+function notAllowed(): Decoded {
+  return { type: "reply", reply: reply("action_not_allowed") };
+}
+
+function dataAsText(data: Data): string {
+  if (typeof data === "string") return data;
+  if (!(data instanceof Uint8Array)) return JSON.stringify(data);
+  return bytesAsText(data) ?? `base64:${bytesAsBase64(data)}`;
+}
+
+/**
+ * Words separated by spaces; a word that starts with `"` runs to the closing quote, with `\"` for a quote
+ * and `\\` for a backslash. Undefined when a quote is unbalanced or an escape is unknown.
+ */
+function splitWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] === " ") {
+      i++;
+      continue;
+    }
+    if (line[i] !== '"') {
+      const end = line.indexOf(" ", i);
+      words.push(line.slice(i, end === -1 ? line.length : end));
+      i = end === -1 ? line.length : end;
+      continue;
+    }
+    let word = "";
+    i++;
+    for (;;) {
+      const ch = line[i];
+      if (ch === undefined) return undefined;
+      if (ch === '"') break;
+      if (ch === "\\") {
+        const escaped = line[i + 1];
+        if (escaped !== '"' && escaped !== "\\") return undefined;
+        word += escaped;
+        i += 2;
+        continue;
+      }
+      word += ch;
+      i++;
+    }
+    i++;
+    if (i < line.length && line[i] !== " ") return undefined;
+    words.push(word);
+  }
+  return words;
+}

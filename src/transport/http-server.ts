@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { Core } from "../core/core.js";
+import type { Logger } from "../log.js";
+import type { HandshakeHook } from "../options.js";
+import type { Codec, ProtocolName } from "../protocols/codec.js";
+import { jsonCodec } from "../protocols/json.js";
+import { pbCodec } from "../protocols/pb.js";
+import { textCodec } from "../protocols/text.js";
+import { startKeepalive } from "./keepalive.js";
+import { attachSocket } from "./socket-session.js";
+import { serveStatic } from "./static-files.js";
+import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
+
+/** How long shutdown waits for clients to answer the 1001 close before dropping them. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+const CODECS: Record<ProtocolName, Codec> = { text: textCodec, json: jsonCodec, pb: pbCodec };
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  maxFrameBytes: number;
+  keepaliveIntervalMs: number;
+  handshake: HandshakeHook | undefined;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting, closes every socket with 1001 and waits for the HTTP server to end. */
+  close(): Promise<void>;
+}
+
+/** The web client at `/` and the WebSocket endpoints `/websocket/{text|json|pb}/:key`. */
+export async function startHttpServer(
+  core: Core,
+  options: HttpServerOptions,
+  logger: Logger,
+): Promise<RunningServer> {
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  const http = createServer((request, response) => {
+    serveStatic(request, response).catch((error: unknown) => {
+      logger.error({ err: error, url: request.url }, "static file failed");
+      response.destroy();
+    });
+  });
+
+  http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", (error) => logger.info({ err: error }, "upgrade socket error"));
+    upgrade(request, socket, head).catch((error: unknown) => {
+      logger.error({ err: error }, "upgrade failed");
+      socket.destroy();
+    });
+  });
+
+  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const target = upgradeTarget(request.url);
+    const refusal = "status" in target ? target : await handshakeRefusal(options.handshake, request);
+    if (refusal !== undefined) {
+      logger.info({ url: request.url, status: refusal.status }, "upgrade refused");
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+    if (!("protocol" in target)) return;
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      sockets.emit("connection", ws, request);
+      attachSocket(ws, CODECS[target.protocol], target.key, core, logger);
+    });
+  }
+
+  const stopKeepalive = startKeepalive(sockets, options.keepaliveIntervalMs);
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port, options.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  http.on("error", (error) => logger.error({ err: error }, "http server error"));
+  const { port } = http.address() as AddressInfo;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  logger.info({ host: options.host, port }, "listening");
+
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    async close() {
+      stopKeepalive();
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      await closeSockets(sockets, SHUTDOWN_GRACE_MS);
+      http.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function closeSockets(sockets: WebSocketServer, graceMs: number): Promise<void> {
+  const open = [...sockets.clients];
+  const allClosed = Promise.all(
+    open.map((socket) => new Promise((resolve) => socket.once("close", resolve))),
+  );
+  for (const socket of open) socket.close(1001, "server shutting down");
+  const timer = setTimeout(() => {
+    for (const socket of open) socket.terminate();
+  }, graceMs);
+  await allClosed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,68 @@
+import { type IncomingMessage, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { isValidName } from "../core/names.js";
+import type { HandshakeHook } from "../options.js";
+import { PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
+
+export type UpgradeTarget = { protocol: ProtocolName; key: string };
+export type Refusal = { status: number; body: string };
+
+const ENDPOINT = /^\/websocket\/([^/]+)(?:\/([^/]*))?\/?$/;
+
+/** Reads `/websocket/{text|json|pb}/:key`; a refusal for anything else (PROTOCOL.md, "Endpoints"). */
+export function upgradeTarget(url: string | undefined): UpgradeTarget | Refusal {
+  const path = new URL(url ?? "/", "http://localhost").pathname;
+  const match = ENDPOINT.exec(path);
+  const protocol = match?.[1] as ProtocolName | undefined;
+  if (match === null || protocol === undefined || !PROTOCOL_NAMES.includes(protocol)) {
+    return { status: 404, body: "no such endpoint: use /websocket/{text|json|pb}/:key\n" };
+  }
+  const rawKey = match[2];
+  if (rawKey === undefined || rawKey === "") return { status: 404, body: "missing client key\n" };
+  let key: string;
+  try {
+    key = decodeURIComponent(rawKey);
+  } catch {
+    return { status: 400, body: "client key is not valid percent-encoding\n" };
+  }
+  if (!isValidName(key)) {
+    return {
+      status: 400,
+      body: "invalid client key: 1-256 bytes, no whitespace, control characters or '\"'\n",
+    };
+  }
+  return { protocol, key };
+}
+
+/** Asks the handshake hook; `undefined` means go on. A hook that throws refuses with 500. */
+export async function handshakeRefusal(
+  hook: HandshakeHook | undefined,
+  request: IncomingMessage,
+): Promise<Refusal | undefined> {
+  if (hook === undefined) return undefined;
+  let verdict: unknown;
+  try {
+    verdict = await hook(request);
+  } catch {
+    return { status: 500, body: "handshake hook failed\n" };
+  }
+  if (verdict === true) return undefined;
+  if (typeof verdict === "object" && verdict !== null && "status" in verdict) {
+    const { status, body } = verdict as { status: unknown; body?: unknown };
+    if (typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599) {
+      return { status, body: typeof body === "string" ? body : "" };
+    }
+  }
+  return { status: 401, body: "unauthorized\n" };
+}
+
+/** Answers an upgrade request with a plain HTTP error; no WebSocket opens. */
+export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+  if (socket.destroyed) return;
+  const body = Buffer.from(refusal.body, "utf8");
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? "Refused"}\r\n` +
+      "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+      `Content-Length: ${body.length}\r\n\r\n${body.toString("utf8")}`,
+  );
+}
