@@ -1,15 +1,29 @@
 import { availableParallelism } from "node:os";
 import { inProcessFanout, inProcessSends, type ScenarioResult } from "./in-process.js";
+import { wsFanout } from "./ws-fanout.js";
+
+const rate = (value: number) => Math.round(value).toLocaleString("en-US");
 
 function row(result: ScenarioResult): string {
   const bytes = result.bytesPerUnit === undefined ? "n/a" : result.bytesPerUnit.toFixed(1);
-  return `| ${result.scenario} | ${result.nanosPerUnit.toFixed(1)} ns | ${bytes} B | ${Math.round(result.unitsPerSecond).toLocaleString("en-US")} ${result.unit}/s |`;
+  return `| ${result.scenario} | ${result.nanosPerUnit.toFixed(1)} ns | ${bytes} B | ${rate(result.unitsPerSecond)} ${result.unit}/s |`;
 }
 
 console.log(
   `WEST-TS benchmarks: Node ${process.version}, ${availableParallelism()} cores, ${process.platform}/${process.arch}`,
 );
-console.log("| scenario | time per unit | heap allocated per unit | rate |");
+console.log("\n| in-process scenario | time per unit | heap allocated per unit | rate |");
 console.log("|---|---|---|---|");
 console.log(row(await inProcessFanout()));
 console.log(row(await inProcessSends()));
+
+console.log(
+  "\n| WebSocket scenario | deliveries/s | server CPU per delivery | load generator CPU per delivery |",
+);
+console.log("|---|---|---|---|");
+for (const inFlight of [1, 100]) {
+  const result = await wsFanout(500, 2_000, inFlight);
+  console.log(
+    `| ${result.scenario} | ${rate(result.deliveriesPerSecond)} | ${result.serverCpuMicrosPerDelivery.toFixed(2)} us | ${result.clientCpuMicrosPerDelivery.toFixed(2)} us |`,
+  );
+}

@@ -9,10 +9,12 @@ import type { Codec, ProtocolName } from "../protocols/codec.js";
 import { jsonCodec } from "../protocols/json.js";
 import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
+import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
 import { attachSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
+import { WriteBatcher } from "./write-batcher.js";
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -40,6 +42,12 @@ export async function startHttpServer(
   options: HttpServerOptions,
   logger: Logger,
 ): Promise<RunningServer> {
+  const encoders = {
+    text: frameEncoder(textCodec),
+    json: frameEncoder(jsonCodec),
+    pb: frameEncoder(pbCodec),
+  } satisfies Record<ProtocolName, unknown>;
+  const context = { core, logger, batcher: new WriteBatcher() };
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -71,7 +79,7 @@ export async function startHttpServer(
     if (!("protocol" in target)) return;
     sockets.handleUpgrade(request, socket, head, (ws) => {
       sockets.emit("connection", ws, request);
-      attachSocket(ws, CODECS[target.protocol], target.key, core, logger);
+      attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context);
     });
   }
 

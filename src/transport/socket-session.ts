@@ -1,23 +1,40 @@
+import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import type { Core } from "../core/core.js";
 import type { Message, Reply } from "../core/message.js";
 import type { Logger } from "../log.js";
 import type { Codec } from "../protocols/codec.js";
+import type { EncodedFrame } from "./frame-encoder.js";
+import type { WriteBatcher } from "./write-batcher.js";
 
-/** Binds one WebSocket to one core Session through its protocol's codec. */
-export function attachSocket(socket: WebSocket, codec: Codec, key: string, core: Core, logger: Logger): void {
+export interface SocketContext {
+  core: Core;
+  logger: Logger;
+  batcher: WriteBatcher;
+}
+
+/** Binds one WebSocket (over the raw `connection`) to one core Session through its protocol's codec. */
+export function attachSocket(
+  socket: WebSocket,
+  connection: Duplex,
+  codec: Codec,
+  encode: (message: Message) => EncodedFrame,
+  key: string,
+  { core, logger, batcher }: SocketContext,
+): void {
   const log = logger.child({ key, protocol: codec.name });
   const endpoint = {
     deliver(message: Message): void {
       if (socket.readyState !== WebSocket.OPEN) return;
-      let frame: ReturnType<Codec["encode"]>;
+      let frame: EncodedFrame;
       try {
-        frame = codec.encode(message);
+        frame = encode(message);
       } catch (error) {
         log.error({ err: error, event: message.event }, "message could not be encoded");
         return;
       }
-      socket.send(frame);
+      batcher.hold(connection);
+      socket.send(frame.bytes, frame.options);
     },
   };
   const session = core.open(key, endpoint);
