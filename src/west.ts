@@ -1,6 +1,6 @@
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { Core } from "./core/core.js";
-import { isValidName } from "./core/names.js";
+import { isValidKey } from "./core/names.js";
 import { localDist } from "./dist/local.js";
 import { createLogger } from "./log.js";
 import { DEFAULTS, type WestOptions } from "./options.js";
@@ -50,9 +50,9 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     port: server?.port,
     client(key, onMessage) {
       if (stopped) throw new Error("this WEST node is stopped");
-      if (!isValidName(key)) {
+      if (!isValidKey(key)) {
         throw new TypeError(
-          `invalid client key ${JSON.stringify(key)}: 1-256 bytes, no whitespace, control characters or '"'`,
+          `invalid client key ${JSON.stringify(key)}: 1-256 bytes, no whitespace, control characters or '"', and not "west"`,
         );
       }
       return new WestClient((endpoint) => core.open(key, endpoint), onMessage, logger);

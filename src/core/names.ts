@@ -1,3 +1,5 @@
+import { SERVER_KEY } from "./message.js";
+
 export const MAX_NAME_BYTES = 256;
 
 // \p{Cs}: a lone surrogate, which has no UTF-8 form.
@@ -12,4 +14,9 @@ export function isValidName(name: unknown, maxBytes = MAX_NAME_BYTES): name is s
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short names skip the byte count.
   if (name.length * 3 > maxBytes && Buffer.byteLength(name, "utf8") > maxBytes) return false;
   return !FORBIDDEN.test(name);
+}
+
+/** A client key: a valid name other than "west", which would pass for the server in `from`. */
+export function isValidKey(key: unknown): key is string {
+  return isValidName(key) && key !== SERVER_KEY;
 }

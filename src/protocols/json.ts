@@ -9,6 +9,9 @@ import {
 import type { Codec, Decoded } from "./codec.js";
 import { bytesAsBase64, bytesAsText } from "./data.js";
 
+/** Standard base64 with padding, as `"encoding":"base64"` data must be. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** `/websocket/json/:key`: one JSON object per text frame (PROTOCOL.md, "JSON protocol"). */
 export const jsonCodec: Codec = {
   name: "json",
@@ -26,18 +29,22 @@ export const jsonCodec: Codec = {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return badRequest();
     const fields = parsed as Record<string, unknown>;
     const { event, channel, id, data, encoding } = fields;
-    if (id !== undefined && id !== null && typeof id !== "string" && typeof id !== "number")
-      return badRequest();
+    // A number beyond a double's range reads as Infinity and would be written back as null.
+    if (id !== undefined && id !== null && typeof id !== "string" && !isFiniteNumber(id)) return badRequest();
     const requestId = id ?? undefined;
     if (typeof event !== "string") return badRequest(requestId);
     if (channel !== undefined && channel !== null && typeof channel !== "string")
       return badRequest(requestId);
+    if (typeof data === "number" && !Number.isFinite(data)) return badRequest(requestId);
     const command: Command = { event };
     if (typeof channel === "string") command.channel = channel;
     if (requestId !== undefined) command.id = requestId;
-    if (data !== undefined && data !== null) {
-      command.data =
-        encoding === "base64" && typeof data === "string" ? Buffer.from(data, "base64") : (data as Data);
+    if (encoding !== undefined && encoding !== null) {
+      if (encoding !== "base64" || typeof data !== "string" || !BASE64.test(data))
+        return badRequest(requestId);
+      command.data = Buffer.from(data, "base64");
+    } else if (data !== undefined && data !== null) {
+      command.data = data as Data;
     }
     return { type: "command", command };
   },
@@ -53,6 +60,10 @@ export const jsonCodec: Codec = {
       : JSON.stringify({ ...fields, data: bytesAsBase64(data), encoding: "base64" });
   },
 };
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
 
 function badRequest(id?: RequestId): Decoded {
   return { type: "reply", reply: reply("bad_request", undefined, id) };

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import protobuf from "protobufjs";
 import { type Command, type Message, reply } from "../core/message.js";
 import type { Codec, Decoded } from "./codec.js";
@@ -34,6 +35,8 @@ export const pbCodec: Codec = {
     } catch {
       return { type: "reply", reply: reply("bad_request") };
     }
+    if (hasReplacement(decoded) && !stringsAreUtf8(payload))
+      return { type: "reply", reply: reply("bad_request") };
     const command: Command = { event: decoded.event };
     if (has(decoded, "channel")) command.channel = decoded.channel;
     if (has(decoded, "id")) command.id = decoded.id;
@@ -50,3 +53,28 @@ export const pbCodec: Codec = {
     return MessageType.encode(wire).finish();
   },
 };
+
+/** Fields 1-4 (event, channel, from, id) are protobuf strings. */
+const STRING_FIELDS = new Set([1, 2, 3, 4]);
+
+/** Invalid UTF-8 in a string field decodes to U+FFFD: only then is the frame worth a second look. */
+function hasReplacement(message: WireMessage): boolean {
+  return [message.event, message.channel, message.from, message.id].some((text) => text?.includes("\uFFFD"));
+}
+
+/**
+ * A protobuf string must be UTF-8. Reading one that is not would silently turn it into another name
+ * (every invalid byte becomes U+FFFD), so such a frame is one the codec cannot read.
+ */
+function stringsAreUtf8(payload: Uint8Array): boolean {
+  const reader = protobuf.Reader.create(payload);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (STRING_FIELDS.has(tag >>> 3) && (tag & 7) === 2) {
+      if (!isUtf8(reader.bytes())) return false;
+    } else {
+      reader.skipType(tag & 7);
+    }
+  }
+  return true;
+}

@@ -2,13 +2,17 @@ import { type Command, type Data, DELIVERY_EVENT, type Message, reply, SERVER_KE
 import type { Codec, Decoded } from "./codec.js";
 import { bytesAsBase64, bytesAsText } from "./data.js";
 
-const CHANNEL_COMMANDS: Record<string, string> = {
-  reg: "register",
-  unreg: "unregister",
-  sub: "subscribe",
-  unsub: "unsubscribe",
-};
-const DATA_COMMANDS: Record<string, string> = { send: "send", pub: "publish" };
+// Maps, not object literals: a word like `toString` or `__proto__` must not find an Object property.
+const CHANNEL_COMMANDS = new Map([
+  ["reg", "register"],
+  ["unreg", "unregister"],
+  ["sub", "subscribe"],
+  ["unsub", "unsubscribe"],
+]);
+const DATA_COMMANDS = new Map([
+  ["send", "send"],
+  ["pub", "publish"],
+]);
 
 /** `/websocket/text/:key`: `reg r1`, `pub ps1 "hello there"` (PROTOCOL.md, "Text protocol"). */
 export const textCodec: Codec = {
@@ -21,9 +25,9 @@ export const textCodec: Codec = {
     if (words === undefined || verb === undefined) return notAllowed();
     if (words.length === 1 && verb === "ping") return command({ event: "ping" });
     if (words.length === 1 && verb === "bye") return { type: "close" };
-    const channelEvent = CHANNEL_COMMANDS[verb];
+    const channelEvent = CHANNEL_COMMANDS.get(verb);
     if (channelEvent !== undefined && words.length === 2) return command({ event: channelEvent, channel });
-    const dataEvent = DATA_COMMANDS[verb];
+    const dataEvent = DATA_COMMANDS.get(verb);
     if (dataEvent !== undefined && words.length === 3) return command({ event: dataEvent, channel, data });
     return notAllowed();
   },

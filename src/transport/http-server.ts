@@ -18,6 +18,8 @@ import { WriteBatcher } from "./write-batcher.js";
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
 const SHUTDOWN_GRACE_MS = 1000;
+/** The answer to an upgrade that arrives, or is still being decided, once shutdown has begun. */
+const SHUTTING_DOWN = { status: 503, body: "server shutting down\n" };
 
 const CODECS: Record<ProtocolName, Codec> = { text: textCodec, json: jsonCodec, pb: pbCodec };
 
@@ -60,8 +62,21 @@ export async function startHttpServer(
     });
   });
 
+  let closing = false;
+  /**
+   * Upgrade sockets not handed to the WebSocket server: waiting on the handshake hook, or refused and not yet
+   * closed by their client. The HTTP server no longer tracks them, and its close waits for each one.
+   */
+  const upgrading = new Set<Duplex>();
+
   http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", (error) => logger.info({ err: error }, "upgrade socket error"));
+    upgrading.add(socket);
+    socket.once("close", () => upgrading.delete(socket));
+    if (closing) {
+      refuseUpgrade(socket, SHUTTING_DOWN);
+      return;
+    }
     upgrade(request, socket, head).catch((error: unknown) => {
       logger.error({ err: error }, "upgrade failed");
       socket.destroy();
@@ -77,7 +92,10 @@ export async function startHttpServer(
       return;
     }
     if (!("protocol" in target)) return;
+    // Shutdown began while the hook was deciding: the socket was already refused, and must not open.
+    if (closing) return;
     sockets.handleUpgrade(request, socket, head, (ws) => {
+      upgrading.delete(socket);
       sockets.emit("connection", ws, request);
       attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context);
     });
@@ -100,10 +118,15 @@ export async function startHttpServer(
     port,
     url: `http://${host}:${port}`,
     async close() {
+      closing = true;
       stopKeepalive();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
-      await closeSockets(sockets, SHUTDOWN_GRACE_MS);
+      for (const socket of upgrading) refuseUpgrade(socket, SHUTTING_DOWN);
+      await Promise.all([
+        closeSockets(sockets, SHUTDOWN_GRACE_MS),
+        closeUpgrades(upgrading, SHUTDOWN_GRACE_MS),
+      ]);
       http.closeAllConnections();
       await closed;
     },
@@ -118,6 +141,19 @@ async function closeSockets(sockets: WebSocketServer, graceMs: number): Promise<
   for (const socket of open) socket.close(1001, "server shutting down");
   const timer = setTimeout(() => {
     for (const socket of open) socket.terminate();
+  }, graceMs);
+  await allClosed;
+  clearTimeout(timer);
+}
+
+/** Waits for refused upgrade sockets to close (the client reads the refusal and hangs up); drops the rest. */
+async function closeUpgrades(refused: Set<Duplex>, graceMs: number): Promise<void> {
+  const open = [...refused].filter((socket) => !socket.destroyed);
+  const allClosed = Promise.all(
+    open.map((socket) => new Promise((resolve) => socket.once("close", resolve))),
+  );
+  const timer = setTimeout(() => {
+    for (const socket of open) socket.destroy();
   }, graceMs);
   await allClosed;
   clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { isValidName } from "../core/names.js";
+import { isValidKey } from "../core/names.js";
 import type { HandshakeHook } from "../options.js";
 import { PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
 
@@ -25,10 +25,10 @@ export function upgradeTarget(url: string | undefined): UpgradeTarget | Refusal 
   } catch {
     return { status: 400, body: "client key is not valid percent-encoding\n" };
   }
-  if (!isValidName(key)) {
+  if (!isValidKey(key)) {
     return {
       status: 400,
-      body: "invalid client key: 1-256 bytes, no whitespace, control characters or '\"'\n",
+      body: 'invalid client key: 1-256 bytes, no whitespace, control characters or \'"\', and not "west"\n',
     };
   }
   return { protocol, key };
@@ -58,7 +58,7 @@ export async function handshakeRefusal(
 
 /** Answers an upgrade request with a plain HTTP error; no WebSocket opens. */
 export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
-  if (socket.destroyed) return;
+  if (socket.destroyed || socket.writableEnded) return;
   const body = Buffer.from(refusal.body, "utf8");
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? "Refused"}\r\n` +

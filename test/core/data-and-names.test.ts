@@ -78,3 +78,10 @@ describe("keys and channel names follow PROTOCOL.md's Names", async () => {
     }
   });
 });
+
+describe('the key "west" is the server\'s', async () => {
+  const node = await embeddedNode();
+  it("a native client cannot take it", () => {
+    assert.throws(() => node.client("west"), TypeError);
+  });
+});

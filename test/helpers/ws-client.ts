@@ -1,10 +1,12 @@
 import { after } from "node:test";
 import WebSocket from "ws";
-import type { WestNode } from "../../src/index.js";
+import { localDist } from "../../src/dist/local.js";
+import type { Dist, DistFactory, WestNode } from "../../src/index.js";
 import { startWest } from "../../src/index.js";
 import type { WestOptions } from "../../src/options.js";
 import type { ProtocolName } from "../../src/protocols/codec.js";
 import { MessageType } from "../../src/protocols/pb.js";
+import { Wakeup } from "./wakeup.js";
 
 /** A node listening on a free loopback port, stopped when the test file ends. */
 export async function listeningNode(options: WestOptions = {}): Promise<WestNode & { wsUrl: string }> {
@@ -20,20 +22,26 @@ export type Received = string | Buffer;
 export class TestSocket {
   readonly received: Received[] = [];
   closeCode: number | undefined;
-  private waiters: (() => void)[] = [];
+  /** How many WebSocket pings the server has sent this client. */
+  pings = 0;
+  private readonly changes = new Wakeup();
   private readonly closed: Promise<number>;
 
   constructor(readonly ws: WebSocket) {
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       this.received.push(isBinary ? data : data.toString("utf8"));
-      this.wake();
+      this.changes.wake();
     });
     this.closed = new Promise((resolve) => {
       ws.on("close", (code: number) => {
         this.closeCode = code;
-        this.wake();
+        this.changes.wake();
         resolve(code);
       });
+    });
+    ws.on("ping", () => {
+      this.pings++;
+      this.changes.wake();
     });
     ws.on("error", () => undefined);
     after(() => ws.terminate());
@@ -62,31 +70,20 @@ export class TestSocket {
     return this.closed;
   }
 
-  async until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return this.changes.until(condition, timeoutMs, what);
   }
 }
 
 /** Opens `/websocket/{protocol}/{key}` and resolves once the socket is open. */
-export function connect(wsUrl: string, protocol: ProtocolName, key: string, query = ""): Promise<TestSocket> {
-  const ws = new WebSocket(`${wsUrl}/websocket/${protocol}/${encodeURIComponent(key)}${query}`);
+export function connect(
+  wsUrl: string,
+  protocol: ProtocolName,
+  key: string,
+  query = "",
+  options: WebSocket.ClientOptions = {},
+): Promise<TestSocket> {
+  const ws = new WebSocket(`${wsUrl}/websocket/${protocol}/${encodeURIComponent(key)}${query}`, options);
   const socket = new TestSocket(ws);
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve(socket));
@@ -101,6 +98,7 @@ export function connect(wsUrl: string, protocol: ProtocolName, key: string, quer
 export function pbFrame(fields: {
   event: string;
   channel?: string;
+  from?: string;
   id?: string;
   data?: Uint8Array | string;
 }): Uint8Array {
@@ -113,4 +111,180 @@ export function pbMessage(frame: Received): Record<string, unknown> {
   if (typeof frame === "string")
     throw new Error(`expected a binary frame, got text ${JSON.stringify(frame)}`);
   return MessageType.toObject(MessageType.decode(frame)) as Record<string, unknown>;
+}
+
+/** The five fields of PROTOCOL.md's Message (plus the JSON protocol's `encoding`), as a client reads them. */
+export interface WireMessage {
+  event: string;
+  channel?: string;
+  from?: string;
+  id?: string | number;
+  data?: unknown;
+  encoding?: string;
+}
+
+/** A command as a test writes it, before a protocol puts it on the wire. */
+export interface WireCommand {
+  event: string;
+  channel?: string;
+  id?: string | number;
+  /** json: any JSON value; text: a string; pb: a string (as UTF-8) or bytes. */
+  data?: unknown;
+}
+
+/** A text-protocol MSG: one double-quoted word, with `\"` and `\\` escaped. */
+export function textQuote(message: string): string {
+  return `"${message.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+const TEXT_WORDS = new Map([
+  ["register", "reg"],
+  ["unregister", "unreg"],
+  ["subscribe", "sub"],
+  ["unsubscribe", "unsub"],
+  ["send", "send"],
+  ["publish", "pub"],
+]);
+
+/** Puts `command` on the wire the way a client of `protocol` writes it (the text protocol has no `id`). */
+export function encodeCommand(protocol: ProtocolName, command: WireCommand): string | Uint8Array {
+  if (protocol === "json") return JSON.stringify(command);
+  if (protocol === "pb") {
+    const { data } = command;
+    if (data !== undefined && typeof data !== "string" && !(data instanceof Uint8Array))
+      throw new Error("pb data is a string or bytes");
+    return pbFrame({ ...command, id: command.id === undefined ? undefined : String(command.id), data });
+  }
+  const words = [TEXT_WORDS.get(command.event) ?? command.event];
+  if (command.channel !== undefined) words.push(command.channel);
+  if (command.data !== undefined) words.push(textQuote(String(command.data)));
+  return words.join(" ");
+}
+
+/**
+ * Reads a received frame of `protocol` as a WireMessage. Text frames: `pong`, `bad_encoding`, `west:EVENT`,
+ * `west CH:EVENT`, `FROM CH:new_message MSG`; pb `data` as a Buffer.
+ */
+export function decodeFrame(protocol: ProtocolName, frame: Received): WireMessage {
+  if (protocol === "pb" && typeof frame !== "string") return pbMessage(frame) as unknown as WireMessage;
+  if (typeof frame !== "string") throw new Error(`unexpected binary frame on ${protocol}`);
+  if (protocol === "json") return JSON.parse(frame) as WireMessage;
+  if (frame === "pong" || frame === "bad_encoding") return { event: frame };
+  const delivery = /^(\S+) (\S+):new_message ([\s\S]*)$/.exec(frame);
+  if (delivery !== null) {
+    const [, from, channel, data] = delivery as unknown as [string, string, string, string];
+    return { event: "new_message", from, channel, data };
+  }
+  const withChannel = /^west ([\s\S]*):([a-z_]+)$/.exec(frame);
+  if (withChannel !== null) return { event: withChannel[2] as string, from: "west", channel: withChannel[1] };
+  const bare = /^west:([a-z_]+)$/.exec(frame);
+  if (bare !== null) return { event: bare[1] as string, from: "west" };
+  throw new Error(`unreadable text frame ${JSON.stringify(frame)}`);
+}
+
+/** A TestSocket that speaks one protocol in WireMessages: `request` sends a command and reads the next frame. */
+export class ProtocolClient {
+  constructor(
+    readonly socket: TestSocket,
+    readonly protocol: ProtocolName,
+    readonly key: string,
+  ) {}
+
+  command(command: WireCommand): void {
+    this.socket.send(encodeCommand(this.protocol, command));
+  }
+
+  async request(command: WireCommand, timeoutMs?: number): Promise<WireMessage> {
+    this.command(command);
+    return this.take(timeoutMs);
+  }
+
+  /** The oldest unread message. */
+  async take(timeoutMs?: number): Promise<WireMessage> {
+    return decodeFrame(this.protocol, await this.socket.take(timeoutMs));
+  }
+
+  /** The event of the reply to `command`. */
+  async event(command: WireCommand): Promise<string> {
+    return (await this.request(command)).event;
+  }
+}
+
+/** Connects a ProtocolClient to `/websocket/{protocol}/{key}`. */
+export async function protocolClient(
+  wsUrl: string,
+  protocol: ProtocolName,
+  key: string,
+): Promise<ProtocolClient> {
+  return new ProtocolClient(await connect(wsUrl, protocol, key), protocol, key);
+}
+
+/** What an upgrade request got: the open socket, or the HTTP refusal. */
+export type UpgradeOutcome = { opened: TestSocket } | { status: number; body: string };
+
+/** Asks for a WebSocket at `path` (raw, not encoded) and reports whether it opened or how it was refused. */
+export function tryUpgrade(wsUrl: string, path: string): Promise<UpgradeOutcome> {
+  const ws = new WebSocket(`${wsUrl}${path}`);
+  const socket = new TestSocket(ws);
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve({ opened: socket }));
+    ws.once("unexpected-response", (_request, response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
+      response.on("error", reject);
+    });
+    ws.once("error", reject);
+  });
+}
+
+/**
+ * The local Dist, reporting the calls a node makes when channels change hands, so that a test can wait
+ * for a close's cleanup (`release CH`, `unsubscribe CH`) instead of sleeping.
+ */
+export function watchedDist(): {
+  factory: DistFactory;
+  calls: string[];
+  seen(call: string, timeoutMs?: number): Promise<void>;
+} {
+  const calls: string[] = [];
+  let waiters: (() => void)[] = [];
+  const record = (call: string) => {
+    calls.push(call);
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake();
+  };
+  const local = localDist();
+  const dist: Dist = {
+    ...local,
+    release: (channel, sessionId) => {
+      record(`release ${channel}`);
+      return local.release(channel, sessionId);
+    },
+    unsubscribe: (channel) => {
+      record(`unsubscribe ${channel}`);
+      return local.unsubscribe(channel);
+    },
+  };
+  return {
+    factory: () => dist,
+    calls,
+    async seen(call, timeoutMs = 2000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!calls.includes(call)) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for the node to ${call}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  };
 }

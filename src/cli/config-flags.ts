@@ -1,0 +1,35 @@
+import { type Command, Option } from "commander";
+import { CONFIG_ENV, envName, flagName, isFileOnly, OPTION_SPECS, type OptionSpec } from "../config.js";
+
+/** Flag values by option key, as typed, and the `--config` flag. */
+export interface ConfigFlags {
+  flags: Record<string, string | undefined>;
+  configPath: string | undefined;
+}
+
+/** Adds `--config FILE` and one flag per option of the spec table; returns a reader of their values. */
+export function addConfigFlags(command: Command): () => ConfigFlags {
+  const config = new Option("--config <file>", `JSON config file (env ${CONFIG_ENV})`);
+  command.addOption(config);
+  const options = new Map<OptionSpec, Option>();
+  for (const spec of OPTION_SPECS) {
+    if (isFileOnly(spec)) continue;
+    const option = new Option(`--${flagName(spec.key)} <${placeholder(spec)}>`, helpText(spec));
+    command.addOption(option);
+    options.set(spec, option);
+  }
+  return () => {
+    const flags: Record<string, string | undefined> = {};
+    for (const [spec, option] of options) flags[spec.key] = command.getOptionValue(option.attributeName());
+    return { flags, configPath: command.getOptionValue(config.attributeName()) };
+  };
+}
+
+function placeholder(spec: OptionSpec): string {
+  return spec.type === "integer" ? "n" : spec.type === "choice" ? spec.choices.join("|") : "value";
+}
+
+function helpText(spec: OptionSpec): string {
+  const fallback = spec.default === undefined ? "" : `, default ${spec.default}`;
+  return `${spec.description} (env ${envName(spec.key)}${fallback})`;
+}

@@ -1,0 +1,62 @@
+import { constants } from "node:os";
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { createLogger, type Logger } from "../log.js";
+import type { WestOptions } from "../options.js";
+import { startWest, type WestNode } from "../west.js";
+import { addConfigFlags } from "./config-flags.js";
+
+/** `west start`: runs a node in the foreground until SIGINT or SIGTERM. */
+export function defineStartCommand(program: Command): void {
+  const command = program
+    .command("start")
+    .description("run a WEST node in the foreground (Ctrl-C or SIGTERM stops it gracefully)");
+  const readFlags = addConfigFlags(command);
+  command.addHelpText(
+    "after",
+    "\nPrecedence: defaults < config file < WEST_* environment variables < flags.\n" +
+      "The handshake hook can only be set in a config file (key handshake).",
+  );
+  command.action(async () => {
+    const { flags, configPath } = readFlags();
+    await runNode(await loadConfig({ flags, configPath, env: process.env }));
+  });
+}
+
+async function runNode(options: WestOptions): Promise<void> {
+  const logger = createLogger(options.logLevel);
+  const starting = startWest({ ...options, logger });
+  stopOnSignals(starting, logger);
+  const node = await starting;
+  logger.info({ url: node.url }, `west node running at ${node.url}`);
+}
+
+/**
+ * The first signal stops the node gracefully (sockets closed with 1001) and exits 0, also when it comes
+ * while the node is starting; a second one exits at once.
+ */
+function stopOnSignals(starting: Promise<WestNode>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(128 + constants.signals[signal]);
+    }
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    starting
+      .then((node) => node.stop())
+      .then(
+        () => {
+          logger.info("stopped");
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "stop failed");
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { describe, it } from "node:test";
+import { flagName, isFileOnly, OPTION_SPECS } from "../../src/config.js";
+import { CliProcess } from "./cli-process.js";
+
+async function run(...args: string[]): Promise<CliProcess> {
+  const west = new CliProcess(args);
+  assert.equal(await west.exitCode(), 0, west.output());
+  return west;
+}
+
+describe("west --version and --help", () => {
+  it("--version prints the package version", async () => {
+    const { version } = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
+    const west = await run("--version");
+    assert.deepEqual(west.lines.stdout, [version]);
+  });
+
+  it("--help lists the subcommands", async () => {
+    const west = await run("--help");
+    await west.nextLine("stdout", /^Usage: west /);
+    await west.nextLine("stdout", /^\s+start /);
+    await west.nextLine("stdout", /^\s+console /);
+  });
+
+  it("start --help lists --config and a flag for every option", async () => {
+    const west = await run("start", "--help");
+    const help = west.lines.stdout.join("\n");
+    assert.match(help, /Usage: west start/);
+    assert.match(help, /--config <file>/);
+    for (const spec of OPTION_SPECS) {
+      if (!isFileOnly(spec)) assert.match(help, new RegExp(`--${flagName(spec.key)} <`), spec.key);
+    }
+  });
+
+  it("console --help lists its options and the commands it understands", async () => {
+    const west = await run("console", "--help");
+    const help = west.lines.stdout.join("\n");
+    for (const part of ["Usage: west console", "--url", "--key", "--protocol", "reg CH", "pub CH MSG"]) {
+      assert.ok(help.includes(part), part);
+    }
+  });
+});
