@@ -2,27 +2,40 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LogLevel } from "./log.js";
-import { DEFAULTS, type WestOptions } from "./options.js";
+import { DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 
 /**
- * One configurable option. Its env and flag names derive from `key` (see `envName`, `flagName`), and the
+ * One configurable option. Its env and flag names derive from `key` (see `envName`, `optionFlag`), and the
  * README's configuration table is rendered from these specs (`renderConfigTable`).
  */
 export type OptionSpec = {
   /** The config file key: a field of WestOptions, or a dotted path into a nested one (`redis.cluster`). */
   key: keyof WestOptions | `${string}.${string}`;
   description: string;
-  default?: string | number;
+  default?: string | number | boolean;
+  /** The flag's name when it is not the one derived from the key (`redis.url` is `--redis`). */
+  flag?: string;
+  /** The value may hold a password: error messages do not show it. */
+  secret?: boolean;
 } & ValueType;
 
 type ValueType =
   | { type: "integer"; min: number; max: number }
-  | { type: "string" }
+  /** Non-empty; `forbidden` lists characters it must not contain. */
+  | { type: "string"; forbidden?: string }
+  | { type: "boolean" }
   | { type: "choice"; choices: readonly string[] }
+  /** A URL with one of these schemes (`redis:`). */
+  | { type: "url"; protocols: readonly string[] }
+  /** One or more `host:port`, comma-separated in env and flags; a JSON array or that string in a file. */
+  | { type: "addresses" }
   /** A module path, resolved relative to the config file; its default export is the value. Config file only. */
   | { type: "module" };
 
-const LOG_LEVELS = Object.keys({
+/** A checked value: module paths are strings until loaded, addresses a list. */
+type Value = string | number | boolean | string[];
+
+export const LOG_LEVELS = Object.keys({
   fatal: true,
   error: true,
   warn: true,
@@ -32,7 +45,10 @@ const LOG_LEVELS = Object.keys({
   silent: true,
 } satisfies Record<LogLevel, true>);
 
-const DISTS = Object.keys({ local: true } satisfies Record<NonNullable<WestOptions["dist"]>, true>);
+const DISTS = Object.keys({ local: true, redis: true } satisfies Record<
+  NonNullable<WestOptions["dist"]>,
+  true
+>);
 
 /** Node's timers fire at once when given a longer delay than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -59,7 +75,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     type: "choice",
     choices: DISTS,
     default: DEFAULTS.dist,
-    description: "Where channels live: `local` is this process only.",
+    description:
+      "Where channels live: `local` is this process only; `redis` shares them with the other nodes on the same " +
+      "Redis (`redis.url`) or Redis Cluster (`redis.cluster`).",
   },
   {
     key: "commandTimeoutMs",
@@ -94,6 +112,69 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "(it gets the HTTP request): `true` accepts, `{status, body}` refuses with that HTTP status, anything " +
       "else refuses with 401. May be async.",
   },
+  {
+    key: "redis.url",
+    flag: "redis",
+    type: "url",
+    protocols: ["redis:", "rediss:"],
+    secret: true,
+    description:
+      "With dist `redis`: the one Redis all nodes share (global mode), `redis://[user:password@]host:port`, " +
+      "`rediss://` for TLS.",
+  },
+  {
+    key: "redis.cluster",
+    type: "addresses",
+    description:
+      "With dist `redis`: Redis Cluster seed nodes, `host:port,host:port` (sharded mode: channels spread over " +
+      "the shards). Instead of `redis.url`.",
+  },
+  {
+    key: "redis.username",
+    type: "string",
+    description: "ACL user for the Redis Cluster nodes (with `redis.url`, put it in the URL).",
+  },
+  {
+    key: "redis.password",
+    type: "string",
+    secret: true,
+    description: "Password for the Redis Cluster nodes (with `redis.url`, put it in the URL).",
+  },
+  {
+    key: "redis.tls",
+    type: "boolean",
+    default: false,
+    description: "TLS to the Redis Cluster nodes (with `redis.url`, use `rediss://`).",
+  },
+  {
+    key: "redis.heartbeatTtlMs",
+    type: "integer",
+    min: 10,
+    max: MAX_TIMER_MS,
+    default: REDIS_DEFAULTS.heartbeatTtlMs,
+    description:
+      "A node renews its heartbeat in Redis well within this time; once it has expired, other nodes may take " +
+      "over that node's channels, and a node that could not renew it for half this time stops answering for them.",
+  },
+  {
+    key: "redis.waitReplicas",
+    type: "integer",
+    min: 0,
+    max: 100,
+    default: REDIS_DEFAULTS.waitReplicas,
+    description:
+      "Redis replicas that must acknowledge a registration (Redis `WAIT`) within the command timeout, " +
+      "or it is withdrawn and answered `internal_error`.",
+  },
+  {
+    key: "redis.keyPrefix",
+    type: "string",
+    forbidden: "{}",
+    default: REDIS_DEFAULTS.keyPrefix,
+    description:
+      "Prefix of every Redis key and channel name WEST uses, so that several deployments can share one Redis. " +
+      "No `{` or `}` (they would change the hash slots).",
+  },
 ];
 
 export class ConfigError extends Error {
@@ -110,8 +191,20 @@ export function flagName(key: string): string {
   return words(key).join("-");
 }
 
+/** The flag of an option, without the dashes: its explicit name, or the one derived from its key. */
+export function optionFlag(spec: OptionSpec): string {
+  return spec.flag ?? flagName(spec.key);
+}
+
 function words(key: string): string[] {
   return key.split(".").flatMap((part) => part.split(/(?=[A-Z])/).map((word) => word.toLowerCase()));
+}
+
+/** The value of option `key` given as text (a flag, an env variable), checked; else a ConfigError. */
+export function parseOptionText(key: string, raw: string, source: string): Value {
+  const spec = OPTION_SPECS.find((candidate) => candidate.key === key);
+  if (spec === undefined) throw new Error(`no option ${key}`);
+  return textValue(spec, raw, source) as Value;
 }
 
 /** Only a config file can set it: its value is not text, or it is a path relative to the file. */
@@ -137,6 +230,7 @@ export async function loadConfig(sources: ConfigSources): Promise<WestOptions> {
   const namedBy = sources.configPath !== undefined ? "flag --config" : `env ${CONFIG_ENV}`;
   const file = path === undefined ? undefined : await readConfigFile(resolve(path), namedBy);
   const values = resolveConfig({ flags: sources.flags ?? {}, env, file });
+  checkRedisTarget(values);
   return toWestOptions(values);
 }
 
@@ -161,7 +255,7 @@ async function readConfigFile(path: string, namedBy: string): Promise<ConfigFile
 }
 
 /** A validated value for every option that has one, by key; module options as absolute paths, not loaded. */
-type ConfigValues = Map<string, string | number>;
+type ConfigValues = Map<string, Value>;
 
 /** Applies the precedence defaults < file < env < flags. Every layer is validated, also when overridden. */
 function resolveConfig(layers: {
@@ -173,24 +267,33 @@ function resolveConfig(layers: {
   const values: ConfigValues = new Map();
   for (const spec of OPTION_SPECS) {
     const fromEnv = textValue(spec, nonEmpty(layers.env[envName(spec.key)]), `env ${envName(spec.key)}`);
-    const fromFlag = textValue(spec, layers.flags[spec.key], `flag --${flagName(spec.key)}`);
+    const fromFlag = textValue(spec, layers.flags[spec.key], `flag --${optionFlag(spec)}`);
     const value = fromFlag ?? fromEnv ?? fromFile.get(spec.key) ?? spec.default;
     if (value !== undefined) values.set(spec.key, value);
   }
   return values;
 }
 
-function textValue(spec: OptionSpec, raw: string | undefined, source: string): string | number | undefined {
+function textValue(spec: OptionSpec, raw: string | undefined, source: string): Value | undefined {
   if (raw === undefined) return undefined;
   if (isFileOnly(spec)) throw new ConfigError(`${spec.key} can only be set in a config file (${source})`);
-  if (spec.type !== "integer") return checked(spec, raw, source);
-  return checked(spec, /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : raw, source, raw);
+  switch (spec.type) {
+    case "integer":
+      return checked(spec, /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : raw, source, raw);
+    case "boolean": {
+      const word = raw.trim().toLowerCase();
+      const value = word === "true" || word === "1" ? true : word === "false" || word === "0" ? false : raw;
+      return checked(spec, value, source, raw);
+    }
+    default:
+      return checked(spec, raw, source);
+  }
 }
 
-function fileValues(file: ConfigFile): Map<string, string | number> {
+function fileValues(file: ConfigFile): Map<string, Value> {
   const source = `config file ${file.path}`;
   if (!isPlainObject(file.content)) throw new ConfigError(`${source} must hold a JSON object`);
-  const values = new Map<string, string | number>();
+  const values = new Map<string, Value>();
   const visit = (object: Record<string, unknown>, prefix: string) => {
     for (const [name, raw] of Object.entries(object)) {
       const key = prefix + name;
@@ -212,12 +315,11 @@ function fileValues(file: ConfigFile): Map<string, string | number> {
   return values;
 }
 
-/** The value itself when it fits the spec, else a ConfigError naming the key and the source. */
-function checked(spec: OptionSpec, value: unknown, source: string, given = value): string | number {
+/** The value when it fits the spec (addresses as a list), else a ConfigError naming the key and the source. */
+function checked(spec: OptionSpec, value: unknown, source: string, given = value): Value {
   const fail = (expected: string): never => {
-    throw new ConfigError(
-      `invalid ${spec.key} (${source}): expected ${expected}, got ${JSON.stringify(given)}`,
-    );
+    const got = spec.secret ? "something else (not shown: it may hold a password)" : JSON.stringify(given);
+    throw new ConfigError(`invalid ${spec.key} (${source}): expected ${expected}, got ${got}`);
   };
   switch (spec.type) {
     case "integer":
@@ -228,11 +330,63 @@ function checked(spec: OptionSpec, value: unknown, source: string, given = value
       if (typeof value !== "string" || !spec.choices.includes(value))
         return fail(`one of ${spec.choices.join(", ")}`);
       return value;
+    case "boolean":
+      if (typeof value !== "boolean") return fail("true or false");
+      return value;
     case "string":
     case "module":
       if (typeof value !== "string" || value.trim() === "") return fail("a non-empty string");
+      if (spec.type === "string" && [...(spec.forbidden ?? "")].some((char) => value.includes(char)))
+        return fail(`a non-empty string without ${[...(spec.forbidden ?? "")].join(" or ")}`);
       return value;
+    case "url": {
+      const expected = `a URL starting ${spec.protocols.map((protocol) => `${protocol}//`).join(" or ")}`;
+      if (typeof value !== "string") return fail(expected);
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return fail(expected);
+      }
+      if (!spec.protocols.includes(url.protocol) || url.hostname === "") return fail(expected);
+      return value;
+    }
+    case "addresses": {
+      const expected = "one or more host:port, comma-separated (or a JSON array of them in a config file)";
+      const list =
+        typeof value === "string"
+          ? value.split(",").map((item) => item.trim())
+          : Array.isArray(value) && value.length > 0
+            ? value
+            : undefined;
+      if (list === undefined || !list.every(isHostPort)) return fail(expected);
+      return list as string[];
+    }
   }
+}
+
+/** `host:port` or `[ipv6]:port`, port 1-65535. */
+function isHostPort(item: unknown): boolean {
+  if (typeof item !== "string") return false;
+  const match = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):(\d{1,5})$/.exec(item);
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535;
+}
+
+/** With dist `redis`, exactly one of `redis.url` and `redis.cluster` says where Redis is. */
+function checkRedisTarget(values: ConfigValues): void {
+  if (values.get("dist") !== "redis") return;
+  const url = values.has("redis.url");
+  const cluster = values.has("redis.cluster");
+  const names = (key: string) => {
+    const spec = OPTION_SPECS.find((candidate) => candidate.key === key) as OptionSpec;
+    return `${key} (--${optionFlag(spec)}, ${envName(key)})`;
+  };
+  if (!url && !cluster)
+    throw new ConfigError(`dist redis needs ${names("redis.url")} or ${names("redis.cluster")}`);
+  if (url && cluster)
+    throw new ConfigError(
+      "dist redis takes either redis.url (one Redis) or redis.cluster (Redis Cluster), not both",
+    );
 }
 
 async function toWestOptions(values: ConfigValues): Promise<WestOptions> {
@@ -286,7 +440,7 @@ export function renderConfigTable(): string {
     return [
       `\`${spec.key}\``,
       fileOnly ? "-" : `\`${envName(spec.key)}\``,
-      fileOnly ? "-" : `\`--${flagName(spec.key)}\``,
+      fileOnly ? "-" : `\`--${optionFlag(spec)}\``,
       typeText(spec),
       spec.default === undefined ? "none" : `\`${spec.default}\``,
       spec.description,
@@ -305,7 +459,13 @@ function typeText(spec: OptionSpec): string {
     case "choice":
       return spec.choices.map((choice) => `\`${choice}\``).join(", ");
     case "string":
-      return "string";
+      return spec.forbidden === undefined ? "string" : `string without ${[...spec.forbidden].join(" ")}`;
+    case "boolean":
+      return "`true`, `false`";
+    case "url":
+      return `URL (${spec.protocols.map((protocol) => `\`${protocol}//\``).join(", ")})`;
+    case "addresses":
+      return "list of host:port";
     case "module":
       return "module path (config file only)";
   }

@@ -8,8 +8,10 @@ export interface WestOptions {
   port?: number | false;
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
-  /** Where channels live: "local" (this process only, the default). */
-  dist?: "local";
+  /** Where channels live: "local" (this process only, the default) or "redis" (nodes sharing a Redis). */
+  dist?: "local" | "redis";
+  /** With `dist: "redis"`: `url` (one Redis, global mode) or `cluster` (Redis Cluster seeds, sharded mode). */
+  redis?: RedisOptions;
   /** Advanced: a Dist backend of your own instead of `dist`. */
   distFactory?: DistFactory;
   /** A distributed command that gets no answer within this time is answered `internal_error`. Default 2000. */
@@ -40,3 +42,27 @@ export const DEFAULTS = {
 } as const satisfies WestOptions;
 
 export type HandshakeHook = (request: IncomingMessage) => unknown;
+
+export interface RedisOptions {
+  /** One Redis (global mode): redis://[user:pass@]host:port, or rediss:// for TLS. */
+  url?: string;
+  /** Redis Cluster seed nodes, "host:port" (sharded mode). */
+  cluster?: string[];
+  /** ACL user and password for cluster mode (in global mode they go in the URL). */
+  username?: string;
+  password?: string;
+  /** TLS to the cluster nodes (in global mode: use a rediss:// URL). */
+  tls?: boolean;
+  /** A node's heartbeat record lives this long without renewal; its channels are then free. Default 5000. */
+  heartbeatTtlMs?: number;
+  /** Replicas that must acknowledge a registration (Redis WAIT) or it is withdrawn. Default 0. */
+  waitReplicas?: number;
+  /** Prefix of every Redis key and channel WEST uses. Default "west:". */
+  keyPrefix?: string;
+}
+
+export const REDIS_DEFAULTS = {
+  heartbeatTtlMs: 5000,
+  waitReplicas: 0,
+  keyPrefix: "west:",
+} as const satisfies RedisOptions;

@@ -1,10 +1,12 @@
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { Core } from "./core/core.js";
 import { isValidKey } from "./core/names.js";
+import type { Awaitable, Dist } from "./dist/dist.js";
 import { localDist } from "./dist/local.js";
-import { createLogger } from "./log.js";
-import { DEFAULTS, type WestOptions } from "./options.js";
-import { type RunningServer, startHttpServer } from "./transport/http-server.js";
+import { startRedisDist } from "./dist/redis/redis-dist.js";
+import { createLogger, type Logger } from "./log.js";
+import { DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
+import { startHttpServer } from "./transport/http-server.js";
 
 /** A running WEST node. */
 export interface WestNode {
@@ -21,28 +23,37 @@ export interface WestNode {
 export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const logger = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel);
   const core = new Core({ logger, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs });
-  const dist = options.distFactory ? await options.distFactory(core) : localDist();
-  core.attach(dist);
   const port = options.port ?? DEFAULTS.port;
-  let server: RunningServer | undefined;
-  if (port !== false) {
-    try {
-      server = await startHttpServer(
-        core,
-        {
-          host: options.host ?? DEFAULTS.host,
-          port,
-          maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
-          keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
-          handshake: options.handshake,
-        },
-        logger,
-      );
-    } catch (error) {
-      await dist.close();
-      throw error;
-    }
+  // Listen first, so that the node's heartbeat carries its URL; sockets wait until the Dist is attached.
+  let joined: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    joined = resolve;
+  });
+  const server =
+    port === false
+      ? undefined
+      : await startHttpServer(
+          core,
+          {
+            host: options.host ?? DEFAULTS.host,
+            port,
+            maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+            keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+            handshake: options.handshake,
+            ready,
+          },
+          logger,
+        );
+  core.url = server?.url;
+  let dist: Dist;
+  try {
+    dist = await createDist(core, options, logger);
+  } catch (error) {
+    await server?.close();
+    throw error;
   }
+  core.attach(dist);
+  joined();
   let stopped = false;
 
   return {
@@ -65,4 +76,18 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
       await dist.close();
     },
   };
+}
+
+function createDist(core: Core, options: WestOptions, logger: Logger): Awaitable<Dist> {
+  if (options.distFactory !== undefined) return options.distFactory(core);
+  if ((options.dist ?? DEFAULTS.dist) === "local") return localDist();
+  return startRedisDist(
+    core,
+    {
+      ...REDIS_DEFAULTS,
+      ...options.redis,
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+    },
+    logger,
+  );
 }

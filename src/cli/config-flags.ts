@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { CONFIG_ENV, envName, flagName, isFileOnly, OPTION_SPECS, type OptionSpec } from "../config.js";
+import { CONFIG_ENV, envName, isFileOnly, OPTION_SPECS, type OptionSpec, optionFlag } from "../config.js";
 
 /** Flag values by option key, as typed, and the `--config` flag. */
 export interface ConfigFlags {
@@ -14,19 +14,36 @@ export function addConfigFlags(command: Command): () => ConfigFlags {
   const options = new Map<OptionSpec, Option>();
   for (const spec of OPTION_SPECS) {
     if (isFileOnly(spec)) continue;
-    const option = new Option(`--${flagName(spec.key)} <${placeholder(spec)}>`, helpText(spec));
+    const option = new Option(`--${optionFlag(spec)} ${placeholder(spec)}`, helpText(spec));
     command.addOption(option);
     options.set(spec, option);
   }
   return () => {
     const flags: Record<string, string | undefined> = {};
-    for (const [spec, option] of options) flags[spec.key] = command.getOptionValue(option.attributeName());
+    for (const [spec, option] of options) {
+      const value: string | boolean | undefined = command.getOptionValue(option.attributeName());
+      // A boolean flag given with no value (`--redis-tls`) means true.
+      flags[spec.key] = value === true ? "true" : value === false ? "false" : value;
+    }
     return { flags, configPath: command.getOptionValue(config.attributeName()) };
   };
 }
 
 function placeholder(spec: OptionSpec): string {
-  return spec.type === "integer" ? "n" : spec.type === "choice" ? spec.choices.join("|") : "value";
+  switch (spec.type) {
+    case "integer":
+      return "<n>";
+    case "choice":
+      return `<${spec.choices.join("|")}>`;
+    case "boolean":
+      return "[true|false]";
+    case "url":
+      return "<url>";
+    case "addresses":
+      return "<host:port,...>";
+    default:
+      return "<value>";
+  }
 }
 
 function helpText(spec: OptionSpec): string {

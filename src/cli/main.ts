@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ConfigError } from "../config.js";
+import { defineClusterCommand } from "./cluster.js";
 import { defineConsoleCommand } from "./console.js";
+import { defineDevrelCommand } from "./devrel.js";
 import { defineStartCommand } from "./start.js";
 
 /** Usage errors (bad flags, bad config values) exit 2; other failures exit 1. */
@@ -15,6 +17,8 @@ const program = new Command("west")
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR));
 defineStartCommand(program);
 defineConsoleCommand(program);
+defineDevrelCommand(program);
+defineClusterCommand(program);
 
 try {
   await program.parseAsync(process.argv);

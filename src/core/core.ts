@@ -1,4 +1,4 @@
-import type { Awaitable, Dist, DistHost } from "../dist/dist.js";
+import type { Awaitable, Dist, DistHost, NodeStats } from "../dist/dist.js";
 import type { Logger } from "../log.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
 import { isValidName } from "./names.js";
@@ -16,6 +16,8 @@ export interface CoreOptions {
  */
 export class Core implements DistHost {
   readonly logger: Logger;
+  /** The node's base URL once it listens; set by whoever starts the HTTP server. */
+  url: string | undefined;
   private readonly owners = new Map<string, Session>();
   private readonly subscribers = new Map<string, Set<Session>>();
   /** Channels whose Dist subscription is still being confirmed. */
@@ -23,6 +25,7 @@ export class Core implements DistHost {
   private readonly sessions = new Map<number, Session>();
   private dist: Dist | undefined;
   private nextSessionId = 1;
+  private fenced = false;
 
   constructor(private readonly options: CoreOptions) {
     this.logger = options.logger;
@@ -33,12 +36,21 @@ export class Core implements DistHost {
     this.dist = dist;
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
+  stats(): NodeStats {
+    return {
+      connections: this.sessions.size,
+      registrations: this.owners.size,
+      subscriptions: this.subscribers.size,
+    };
   }
 
-  get channelCounts(): { registrations: number; subscriptions: number } {
-    return { registrations: this.owners.size, subscriptions: this.subscribers.size };
+  *localRegistrations(): Iterable<[string, number]> {
+    for (const [channel, owner] of this.owners) yield [channel, owner.id];
+  }
+
+  setFenced(fenced: boolean): void {
+    if (fenced !== this.fenced) this.logger.warn({ fenced }, fenced ? "node fenced" : "node unfenced");
+    this.fenced = fenced;
   }
 
   open(key: string, endpoint: Endpoint): Session {
@@ -187,6 +199,7 @@ export class Core implements DistHost {
     const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
     const owner = this.owners.get(channel);
     if (owner !== undefined) {
+      if (this.fenced) throw new Error("node fenced: its registrations may have been taken over");
       owner.deliver(delivery);
       return reply("sending_succeeded", channel, id);
     }

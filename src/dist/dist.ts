@@ -5,12 +5,29 @@ export type Awaitable<T> = T | Promise<T>;
 
 /** What a Dist backend may ask of the node it serves. */
 export interface DistHost {
+  /** The node's base URL, once it listens (for the heartbeat record). */
+  readonly url: string | undefined;
   /** A send from another node for a channel this node owns: hand it to the local owner. */
   deliverSend(delivery: Delivery, ownerSessionId: number): "delivered" | "not_owner";
   /** A publish from another node: hand it to the local subscribers of its channel. */
   deliverPublish(delivery: Delivery): void;
   /** This node no longer owns a channel it had registered (e.g. Redis lost it and another node claimed it). */
   registrationLost(channel: string, sessionId: number): void;
+  /** The channels this node's sessions own, to claim again after Redis lost them. */
+  localRegistrations(): Iterable<[channel: string, sessionId: number]>;
+  /**
+   * While fenced (the node could not prove it is alive, so another node may take its channels over), sends to
+   * local owners are not delivered but answered `internal_error`.
+   */
+  setFenced(fenced: boolean): void;
+  /** Figures for the node's heartbeat record. */
+  stats(): NodeStats;
+}
+
+export interface NodeStats {
+  connections: number;
+  registrations: number;
+  subscriptions: number;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface HttpServerOptions {
   maxFrameBytes: number;
   keepaliveIntervalMs: number;
   handshake: HandshakeHook | undefined;
+  /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
+  ready: Promise<void>;
 }
 
 export interface RunningServer {
@@ -84,6 +86,7 @@ export async function startHttpServer(
   });
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    await options.ready;
     const target = upgradeTarget(request.url);
     const refusal = "status" in target ? target : await handshakeRefusal(options.handshake, request);
     if (refusal !== undefined) {

@@ -3,8 +3,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { ConfigError, envName, flagName, loadConfig, OPTION_SPECS } from "../../src/config.js";
-import { DEFAULTS } from "../../src/options.js";
+import {
+  ConfigError,
+  envName,
+  flagName,
+  loadConfig,
+  OPTION_SPECS,
+  optionFlag,
+  renderConfigTable,
+} from "../../src/config.js";
+import { DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
 
 async function configFile(content: unknown, extraFiles: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "west-config-"));
@@ -33,11 +41,20 @@ describe("config: one naming rule", () => {
     assert.equal(envName("port"), "WEST_PORT");
   });
 
-  it("every option has a description, and a default unless it is a hook", () => {
+  it("every option has a description, and a default unless it is a hook or names a Redis or its credentials", () => {
+    const noDefault = ["handshake", "redis.url", "redis.cluster", "redis.username", "redis.password"];
     for (const spec of OPTION_SPECS) {
       assert.ok(spec.description.length > 0, spec.key);
-      if (spec.type !== "module") assert.notEqual(spec.default, undefined, spec.key);
+      assert.equal(spec.default === undefined, noDefault.includes(spec.key), spec.key);
     }
+  });
+
+  it("redis.url's flag is --redis; its env name still follows the rule", () => {
+    const spec = OPTION_SPECS.find(({ key }) => key === "redis.url");
+    assert.ok(spec);
+    assert.equal(optionFlag(spec), "redis");
+    assert.equal(envName(spec.key), "WEST_REDIS_URL");
+    assert.match(renderConfigTable(), /\| `redis\.url` \| `WEST_REDIS_URL` \| `--redis` \|/);
   });
 });
 
@@ -52,6 +69,12 @@ describe("config: precedence defaults < file < env < flags", () => {
       commandTimeoutMs: DEFAULTS.commandTimeoutMs,
       maxFrameBytes: DEFAULTS.maxFrameBytes,
       keepaliveIntervalMs: DEFAULTS.keepaliveIntervalMs,
+      redis: {
+        heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
+        waitReplicas: REDIS_DEFAULTS.waitReplicas,
+        keyPrefix: REDIS_DEFAULTS.keyPrefix,
+        tls: false,
+      },
     });
   });
 
@@ -91,6 +114,137 @@ describe("config: precedence defaults < file < env < flags", () => {
   });
 });
 
+describe("config: the Redis options", () => {
+  it("a URL from the --redis flag, the rest from env, as one nested redis object", async () => {
+    const options = await loadConfig({
+      flags: { dist: "redis", "redis.url": "rediss://alice:s3cret@redis.example:6380" },
+      env: {
+        WEST_REDIS_HEARTBEAT_TTL_MS: "500",
+        WEST_REDIS_WAIT_REPLICAS: "1",
+        WEST_REDIS_KEY_PREFIX: "app1:",
+      },
+    });
+    assert.equal(options.dist, "redis");
+    assert.deepEqual(options.redis, {
+      url: "rediss://alice:s3cret@redis.example:6380",
+      heartbeatTtlMs: 500,
+      waitReplicas: 1,
+      keyPrefix: "app1:",
+      tls: false,
+    });
+  });
+
+  it("cluster seeds comma-separated in env, with ACL user, password and TLS", async () => {
+    const options = await loadConfig({
+      env: {
+        WEST_DIST: "redis",
+        WEST_REDIS_CLUSTER: "10.0.0.1:7000, 10.0.0.2:7000,[::1]:7001",
+        WEST_REDIS_USERNAME: "west",
+        WEST_REDIS_PASSWORD: "pw",
+        WEST_REDIS_TLS: "true",
+      },
+    });
+    assert.deepEqual(options.redis?.cluster, ["10.0.0.1:7000", "10.0.0.2:7000", "[::1]:7001"]);
+    assert.equal(options.redis?.username, "west");
+    assert.equal(options.redis?.password, "pw");
+    assert.equal(options.redis?.tls, true);
+  });
+
+  it("in a config file: a nested object, seeds as a JSON array or a comma string, tls as a JSON boolean", async () => {
+    const fromArray = await configFile({
+      dist: "redis",
+      redis: { cluster: ["127.0.0.1:7000", "127.0.0.1:7001"], tls: true, waitReplicas: 1 },
+    });
+    const options = await loadConfig({ configPath: fromArray });
+    assert.deepEqual(options.redis?.cluster, ["127.0.0.1:7000", "127.0.0.1:7001"]);
+    assert.equal(options.redis?.tls, true);
+    assert.equal(options.redis?.waitReplicas, 1);
+    const fromString = await configFile({
+      dist: "redis",
+      redis: { cluster: "127.0.0.1:7000,127.0.0.1:7001" },
+    });
+    assert.deepEqual((await loadConfig({ configPath: fromString })).redis?.cluster, [
+      "127.0.0.1:7000",
+      "127.0.0.1:7001",
+    ]);
+  });
+
+  it("a flag overrides a file's nested value and keeps its siblings", async () => {
+    const path = await configFile({ redis: { keyPrefix: "file:", heartbeatTtlMs: 700 } });
+    const options = await loadConfig({ configPath: path, flags: { "redis.keyPrefix": "flag:" } });
+    assert.equal(options.redis?.keyPrefix, "flag:");
+    assert.equal(options.redis?.heartbeatTtlMs, 700);
+  });
+
+  it("booleans: true, false, 1, 0 in env and flags", async () => {
+    for (const [text, value] of [
+      ["true", true],
+      ["FALSE", false],
+      ["1", true],
+      ["0", false],
+    ] as const) {
+      assert.equal((await loadConfig({ env: { WEST_REDIS_TLS: text } })).redis?.tls, value, text);
+      assert.equal((await loadConfig({ flags: { "redis.tls": text } })).redis?.tls, value, text);
+    }
+  });
+
+  it("dist redis needs redis.url or redis.cluster, and not both", async () => {
+    await configError(loadConfig({ flags: { dist: "redis" } }), "redis.url (--redis, WEST_REDIS_URL)");
+    await configError(
+      loadConfig({
+        flags: { dist: "redis", "redis.url": "redis://127.0.0.1:6379", "redis.cluster": "127.0.0.1:7000" },
+      }),
+      "not both",
+    );
+  });
+
+  it("dist local ignores the Redis options", async () => {
+    const options = await loadConfig({ env: { WEST_REDIS_URL: "redis://127.0.0.1:6379" } });
+    assert.equal(options.dist, "local");
+  });
+
+  it("bad Redis values name the option and the source", async () => {
+    await configError(
+      loadConfig({ flags: { "redis.url": "http://127.0.0.1:6379" } }),
+      "invalid redis.url (flag --redis)",
+      "redis:// or rediss://",
+    );
+    await configError(
+      loadConfig({ env: { WEST_REDIS_CLUSTER: "127.0.0.1" } }),
+      "invalid redis.cluster (env WEST_REDIS_CLUSTER)",
+      "host:port",
+    );
+    await configError(loadConfig({ env: { WEST_REDIS_CLUSTER: "a:1,,b:2" } }), "redis.cluster");
+    await configError(loadConfig({ env: { WEST_REDIS_CLUSTER: "a:70000" } }), "redis.cluster");
+    await configError(
+      loadConfig({ configPath: await configFile({ redis: { cluster: [] } }) }),
+      "redis.cluster",
+    );
+    await configError(loadConfig({ flags: { "redis.tls": "yes" } }), "invalid redis.tls (flag --redis-tls)");
+    await configError(loadConfig({ configPath: await configFile({ redis: { tls: "true" } }) }), "redis.tls");
+    await configError(loadConfig({ env: { WEST_REDIS_WAIT_REPLICAS: "-1" } }), "redis.waitReplicas");
+    await configError(
+      loadConfig({ flags: { "redis.keyPrefix": "{west}:" } }),
+      "invalid redis.keyPrefix (flag --redis-key-prefix)",
+    );
+    await configError(loadConfig({ configPath: await configFile({ redis: { lru: 1 } }) }), '"redis.lru"');
+  });
+
+  it("an error never shows a value that may hold a password", async () => {
+    const passwordFile = await configFile({ redis: { password: 12345 } });
+    for (const load of [
+      () => loadConfig({ flags: { "redis.url": "ftp://alice:s3cret@host:1" } }),
+      () => loadConfig({ configPath: passwordFile }),
+    ]) {
+      await assert.rejects(load(), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(!error.message.includes("s3cret") && !error.message.includes("12345"), error.message);
+        return true;
+      });
+    }
+  });
+});
+
 describe("config: a bad value is an error naming the key and its source", () => {
   it("a flag out of range", async () => {
     await configError(
@@ -122,7 +276,7 @@ describe("config: a bad value is an error naming the key and its source", () => 
 
   it("a value outside its choices", async () => {
     await configError(loadConfig({ flags: { logLevel: "loud" } }), "logLevel", "flag --log-level", "silent");
-    await configError(loadConfig({ env: { WEST_DIST: "redis" } }), "dist", "env WEST_DIST", "local");
+    await configError(loadConfig({ env: { WEST_DIST: "kafka" } }), "dist", "env WEST_DIST", "local, redis");
   });
 
   it("an empty host", async () => {

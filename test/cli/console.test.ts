@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ProtocolName } from "../../src/protocols/codec.js";
+import { CliProcess } from "../helpers/cli-process.js";
 import { connect, listeningNode } from "../helpers/ws-client.js";
-import { CliProcess } from "./cli-process.js";
 
 const node = await listeningNode();
 

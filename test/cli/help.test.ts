@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
-import { flagName, isFileOnly, OPTION_SPECS } from "../../src/config.js";
-import { CliProcess } from "./cli-process.js";
+import { isFileOnly, OPTION_SPECS, optionFlag } from "../../src/config.js";
+import { CliProcess } from "../helpers/cli-process.js";
 
 async function run(...args: string[]): Promise<CliProcess> {
   const west = new CliProcess(args);
@@ -30,7 +30,7 @@ describe("west --version and --help", () => {
     assert.match(help, /Usage: west start/);
     assert.match(help, /--config <file>/);
     for (const spec of OPTION_SPECS) {
-      if (!isFileOnly(spec)) assert.match(help, new RegExp(`--${flagName(spec.key)} <`), spec.key);
+      if (!isFileOnly(spec)) assert.match(help, new RegExp(`--${optionFlag(spec)} [<[]`), spec.key);
     }
   });
 

@@ -4,8 +4,8 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
+import { busyPort, CliProcess, freePort, startWestProcess } from "../helpers/cli-process.js";
 import { connect } from "../helpers/ws-client.js";
-import { busyPort, CliProcess, freePort, startWestProcess } from "./cli-process.js";
 
 async function configDir(config: unknown, files: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "west-start-"));

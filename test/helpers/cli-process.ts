@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import { createInterface } from "node:readline";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Wakeup } from "../helpers/wakeup.js";
+import { Wakeup } from "./wakeup.js";
 
 /** The `west` command of the build these tests were compiled into (build/ or build-cli/). */
 export const WEST_BIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { hashSlot } from "../../src/devrel/hash-slot.js";
+import type { RedisCluster } from "../../src/devrel/redis-servers.js";
+import type { WestNode } from "../../src/index.js";
+import { startWest } from "../../src/index.js";
+import type { RedisOptions } from "../../src/options.js";
+import { redisCluster, skipWithoutRedis } from "../helpers/redis.js";
+import { eventually } from "./eventually.js";
+import { Inbox } from "./three-nodes.js";
+
+const skip = skipWithoutRedis();
+
+describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () => {
+  let cluster: RedisCluster;
+  const nodes: WestNode[] = [];
+  const node = async (redis: RedisOptions = {}) => {
+    const started = await startWest({
+      port: false,
+      logLevel: "silent",
+      commandTimeoutMs: 1000,
+      dist: "redis",
+      redis: { cluster: cluster.seeds, heartbeatTtlMs: 2000, ...redis },
+    });
+    nodes.push(started);
+    return started;
+  };
+  before(async () => {
+    cluster = await redisCluster();
+  });
+  after(() => Promise.all(nodes.map((n) => n.stop())));
+
+  it("registrations wait for a replica when asked (WAIT 1) and succeed", async () => {
+    const strict = (await node({ waitReplicas: 1 })).client("strict");
+    assert.equal((await strict.reg("q-r1")).event, "registration_succeeded");
+  });
+
+  it("a live slot migration of a subscribed channel: delivery across nodes continues", async () => {
+    const [n1, n2] = [await node(), await node()];
+    const subscriber = new Inbox(n1, "m-sub");
+    const owner = new Inbox(n1, "m-owner");
+    const channel = "moving";
+    await subscriber.client.sub(channel);
+    await owner.client.reg(channel);
+    const publisher = n2.client("m-pub");
+    await publisher.pub(channel, "before");
+    assert.deepEqual(await subscriber.waitFor(channel, 1), ["before"]);
+
+    const slot = hashSlot(channel);
+    const from = await cluster.masterForSlot(slot);
+    const to = cluster.nodes.find((n) => n.role === "master" && n.port !== from)?.port as number;
+    await cluster.migrateSlot(slot, to);
+    assert.equal(await cluster.masterForSlot(slot), to);
+
+    await eventually("a publish after the move reaches the subscriber", async () => {
+      await publisher.pub(channel, "after");
+      return subscriber.data(channel).includes("after");
+    });
+    assert.equal((await publisher.send(channel, "direct")).event, "sending_succeeded");
+    assert.deepEqual(await owner.waitFor(channel, 1), ["direct"]);
+  });
+
+  it("kill -9 of a master: a replica takes over and delivery across nodes resumes", async () => {
+    const [n1, n2] = [await node(), await node()];
+    const channel = "failing-over";
+    const subscriber = new Inbox(n1, "f-sub");
+    await subscriber.client.sub(channel);
+    const publisher = n2.client("f-pub");
+    await publisher.pub(channel, "before");
+    assert.deepEqual(await subscriber.waitFor(channel, 1), ["before"]);
+
+    await cluster.killNode(await cluster.masterForSlot(hashSlot(channel)));
+    const killedAt = Date.now();
+    await eventually("a publish after the failover reaches the subscriber", async () => {
+      await publisher.pub(channel, "after");
+      return subscriber.data(channel).includes("after");
+    });
+    if (process.env.WEST_TEST_TIMINGS)
+      console.log(`delivery resumed ${Date.now() - killedAt} ms after the master was killed`);
+    const owner = new Inbox(n1, "f-owner");
+    await eventually("a registration on the new master", async () => {
+      return (await owner.client.reg(channel)).event === "registration_succeeded";
+    });
+    assert.equal((await publisher.send(channel, "direct")).event, "sending_succeeded");
+    assert.deepEqual(await owner.waitFor(channel, 1), ["direct"]);
+  });
+});

@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "@redis/client";
+import type { RedisServer } from "../../src/devrel/redis-servers.js";
+import type { Reply, WestNode } from "../../src/index.js";
+import { startWest } from "../../src/index.js";
+import type { RedisOptions } from "../../src/options.js";
+import { startWestProcess } from "../helpers/cli-process.js";
+import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
+import { protocolClient } from "../helpers/ws-client.js";
+import { eventually } from "./eventually.js";
+import { Inbox } from "./three-nodes.js";
+
+const skip = skipWithoutRedis();
+const TTL_MS = 1000;
+
+describe("Redis global mode: failures", { skip }, () => {
+  let redis: RedisServer;
+  const nodes: WestNode[] = [];
+  const node = async (redisOptions: RedisOptions = {}, commandTimeoutMs = 1000) => {
+    const started = await startWest({
+      port: false,
+      logLevel: "silent",
+      commandTimeoutMs,
+      dist: "redis",
+      redis: { url: redis.url, heartbeatTtlMs: TTL_MS, ...redisOptions },
+    });
+    nodes.push(started);
+    return started;
+  };
+  before(async () => {
+    redis = await redisServer();
+  });
+  after(() => Promise.all(nodes.map((n) => n.stop())));
+
+  it("kill -9 of a node: its channels are free once its heartbeat expires, sends to them answer registration_not_found", async () => {
+    const { west, port } = await startWestProcess([
+      "--port=0",
+      "--dist=redis",
+      `--redis=${redis.url}`,
+      `--redis-heartbeat-ttl-ms=${TTL_MS}`,
+    ]);
+    const victim = await protocolClient(`ws://127.0.0.1:${port}`, "json", "victim");
+    for (const channel of ["k-r1", "k-r2"]) {
+      assert.equal(await victim.event({ event: "register", channel }), "registration_succeeded");
+    }
+    const [b, c] = [await node(), await node()];
+    const survivor = new Inbox(b, "survivor");
+    assert.equal((await survivor.client.reg("k-r1")).event, "registration_denied");
+    await survivor.client.sub("k-ps");
+
+    west.signal("SIGKILL");
+    await west.exitCode();
+    await eventually("k-r1 can be registered on another node", async () => {
+      const reply = await survivor.client.reg("k-r1");
+      assert.notEqual(reply.event, "internal_error");
+      return reply.event === "registration_succeeded";
+    });
+    assert.equal((await c.client("sender").send("k-r2", "anyone?")).event, "registration_not_found");
+    assert.equal((await c.client("sender").send("k-r1", "to survivor")).event, "sending_succeeded");
+    assert.equal((await c.client("publisher").pub("k-ps", "still here")).event, "publication_succeeded");
+    assert.deepEqual(await survivor.waitFor("k-ps", 1), ["still here"]);
+    assert.deepEqual(await survivor.waitFor("k-r1", 1), ["to survivor"]);
+  });
+
+  it("SIGTERM: a stopping node releases its channels at once, leaving no stale owner", async () => {
+    const { west, port } = await startWestProcess([
+      "--port=0",
+      "--dist=redis",
+      `--redis=${redis.url}`,
+      "--redis-heartbeat-ttl-ms=60000",
+    ]);
+    const leaving = await protocolClient(`ws://127.0.0.1:${port}`, "text", "leaving");
+    assert.equal(await leaving.event({ event: "register", channel: "t-r1" }), "registration_succeeded");
+    const other = (await node()).client("other");
+    assert.equal((await other.reg("t-r1")).event, "registration_denied");
+    west.signal("SIGTERM");
+    assert.equal(await west.exitCode(), 0);
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    const ownerRecord = await admin.exists("west:reg:{t-r1}");
+    const nodeRecords = await admin.keys("west:node:*");
+    await admin.close();
+    assert.equal(ownerRecord, 0, "the owner record is gone");
+    assert.equal(nodeRecords.length, nodes.length, "only the live nodes have a heartbeat record");
+    assert.equal((await other.reg("t-r1")).event, "registration_succeeded");
+  });
+
+  it("WAIT for a replica that does not exist: the claim is withdrawn and the reply is internal_error", async () => {
+    const strict = (await node({ waitReplicas: 1 }, 400)).client("strict");
+    assert.deepEqual(await strict.reg("w-r1"), { event: "internal_error", from: "west", channel: "w-r1" });
+    const lenient = (await node()).client("lenient");
+    assert.equal((await lenient.reg("w-r1")).event, "registration_succeeded");
+  });
+
+  it("Redis lost its data: each node claims its channels again; a channel taken meanwhile is lost with a notice", async () => {
+    const [b, c] = [await node({ heartbeatTtlMs: 4000 }), await node()];
+    const holder = new Inbox(b, "holder");
+    await holder.client.reg("d-kept");
+    await holder.client.reg("d-contested");
+    await holder.client.sub("d-ps");
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await admin.flushAll();
+    await admin.close();
+    const rival = c.client("rival");
+    const contested: Reply = await rival.reg("d-contested");
+    const sender = c.client("d-sender");
+    await eventually("the kept channel is claimed again", async () => {
+      return (await sender.send("d-kept", "after flush")).event === "sending_succeeded";
+    });
+    if (contested.event === "registration_succeeded") {
+      await eventually("the holder is told it lost the contested channel", async () =>
+        holder.messages.some((m) => m.event === "registration_lost" && m.channel === "d-contested"),
+      );
+      assert.equal((await holder.client.unreg("d-contested")).event, "registration_not_found");
+    } else {
+      assert.equal(contested.event, "registration_denied");
+    }
+    assert.equal((await rival.pub("d-ps", "pub after flush")).event, "publication_succeeded");
+    assert.deepEqual(await holder.waitFor("d-ps", 1), ["pub after flush"]);
+  });
+
+  it("Redis restarts: nodes reconnect, resubscribe and claim again; while it is down they answer internal_error, never hang", async () => {
+    const [b, c] = [await node(), await node()];
+    const holder = new Inbox(b, "r-holder");
+    await holder.client.reg("r-r1");
+    await holder.client.sub("r-ps");
+    const other = c.client("r-other");
+    const neighbour = b.client("r-neighbour");
+    assert.equal((await neighbour.send("r-r1", "local")).event, "sending_succeeded");
+    await redis.kill9();
+    const down = await other.reg("r-new");
+    assert.equal(down.event, "internal_error");
+    assert.equal((await other.ping()).event, "pong");
+    assert.equal((await other.pub("r-ps", "lost")).event, "internal_error");
+    // Unable to renew its heartbeat, node b fences itself: another node may take its channels over.
+    await eventually("a fenced node answers sends to its own owners internal_error", async () => {
+      return (await neighbour.send("r-r1", "fenced?")).event === "internal_error";
+    });
+    await redis.restart();
+    await eventually("a send reaches the owner again", async () => {
+      return (await other.send("r-r1", "back")).event === "sending_succeeded";
+    });
+    await eventually("a publish reaches the other node's subscriber again", async () => {
+      await other.pub("r-ps", "again");
+      return holder.data("r-ps").includes("again");
+    });
+    assert.equal((await other.reg("r-new")).event, "registration_succeeded");
+    await eventually("the node is unfenced once its heartbeat is renewed", async () => {
+      return (await neighbour.send("r-r1", "local again")).event === "sending_succeeded";
+    });
+  });
+
+  it("a node holds a Redis subscription only while it has local subscribers", async () => {
+    const b = await node();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    const redisSubscribers = async () => (await admin.pubSubNumSub("west:ps:{n-ps}"))["west:ps:{n-ps}"];
+    const [first, second] = [b.client("n-first"), b.client("n-second")];
+    assert.equal(await redisSubscribers(), 0);
+    await first.sub("n-ps");
+    assert.equal(await redisSubscribers(), 1);
+    await second.sub("n-ps");
+    assert.equal(await redisSubscribers(), 1);
+    await first.unsub("n-ps");
+    assert.equal(await redisSubscribers(), 1);
+    await second.close();
+    assert.equal(await redisSubscribers(), 0);
+    await admin.close();
+  });
+
+  it("connects as a Redis ACL user", async () => {
+    const secured = await redisServer();
+    const admin = createClient({ url: secured.url });
+    await admin.connect();
+    await admin.sendCommand(["ACL", "SETUSER", "west", "on", ">s3cret", "~*", "&*", "+@all"]);
+    await admin.sendCommand(["ACL", "SETUSER", "default", "off"]);
+    await admin.close();
+    const url = `redis://west:s3cret@127.0.0.1:${secured.port}`;
+    const options = { port: false as const, logLevel: "silent" as const, dist: "redis" as const };
+    const [x, y] = await Promise.all([
+      startWest({ ...options, redis: { url } }),
+      startWest({ ...options, redis: { url } }),
+    ]);
+    nodes.push(x, y);
+    const owner = new Inbox(x, "acl-owner");
+    await owner.client.reg("acl-r1");
+    assert.equal((await y.client("acl-sender").send("acl-r1", "hi")).event, "sending_succeeded");
+    assert.deepEqual(await owner.waitFor("acl-r1", 1), ["hi"]);
+    await assert.rejects(
+      startWest({ ...options, redis: { url: `redis://west:wrong@127.0.0.1:${secured.port}` } }),
+    );
+  });
+});
