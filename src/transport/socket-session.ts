@@ -42,11 +42,17 @@ export function attachSocket(
   log.info({ session: session.id }, "connected");
 
   socket.on("message", (payload: Buffer, isBinary: boolean) => {
-    const decoded = codec.decode(payload, isBinary);
-    if (log.isLevelEnabled("debug")) log.debug({ decoded }, "frame");
-    if (decoded.type === "command") session.execute(decoded.command, onReply);
-    else if (decoded.type === "reply") session.respond(decoded.reply, onReply);
-    else socket.close(1000);
+    try {
+      const decoded = codec.decode(payload, isBinary);
+      if (log.isLevelEnabled("debug")) log.debug({ decoded }, "frame");
+      if (decoded.type === "command") session.execute(decoded.command, onReply);
+      else if (decoded.type === "reply") session.respond(decoded.reply, onReply);
+      else socket.close(1000);
+    } catch (error) {
+      // A bug of ours must cost this connection at most, never the process.
+      log.error({ err: error }, "unexpected fault handling a frame");
+      socket.close(1011, "internal error");
+    }
   });
   socket.on("error", (error) => log.info({ err: error }, "socket error"));
   socket.on("close", (code: number) => {

@@ -68,6 +68,9 @@ describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () =
     const publisher = n2.client("f-pub");
     await publisher.pub(channel, "before");
     assert.deepEqual(await subscriber.waitFor(channel, 1), ["before"]);
+    const holder = new Inbox(n1, "f-holder");
+    const held = `{${channel}}-held`;
+    assert.equal((await holder.client.reg(held)).event, "registration_succeeded");
 
     await cluster.killNode(await cluster.masterForSlot(hashSlot(channel)));
     const killedAt = Date.now();
@@ -77,6 +80,10 @@ describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () =
     });
     if (process.env.WEST_TEST_TIMINGS)
       console.log(`delivery resumed ${Date.now() - killedAt} ms after the master was killed`);
+    await eventually("a registration made before the failover still reaches its owner", async () => {
+      return (await publisher.send(held, "kept")).event === "sending_succeeded";
+    });
+    assert.deepEqual(await holder.waitFor(held, 1), ["kept"]);
     const owner = new Inbox(n1, "f-owner");
     await eventually("a registration on the new master", async () => {
       return (await owner.client.reg(channel)).event === "registration_succeeded";

@@ -29,7 +29,9 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
     },
   });
   const reconnectHandlers: (() => void)[] = [];
-  const everConnected = new Set<string>();
+  // After the first connect, a node that becomes ready is a reconnection or a promoted replica: either way,
+  // the records on its shard may have been lost, so the Dist claims its registrations again.
+  let started = false;
   cluster.on("error", (error: Error) => log.warn({ err: error }, "redis cluster error"));
   cluster.on("node-error", (error: Error, node: { host?: string; port?: number }) =>
     log.warn({ err: error, node: `${node?.host}:${node?.port}` }, "redis cluster node error"),
@@ -41,11 +43,8 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
     log.warn({ err: error, channel }, "redis cluster could not move a sharded subscription"),
   );
   cluster.on("node-ready", (node: { host?: string; port?: number }) => {
-    const address = `${node?.host}:${node?.port}`;
-    const again = everConnected.has(address);
-    everConnected.add(address);
-    log.info({ node: address }, again ? "redis cluster node reconnected" : "redis cluster node connected");
-    if (again) for (const handler of reconnectHandlers) handler();
+    log.info({ node: `${node?.host}:${node?.port}` }, "redis cluster node ready");
+    if (started) for (const handler of reconnectHandlers) handler();
   });
   try {
     await withStartupDeadline(
@@ -54,6 +53,7 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
       connection.connectTimeoutMs * 5,
       connection.seeds.join(","),
     );
+    started = true;
   } catch (error) {
     cluster.destroy();
     throw error;
