@@ -4,7 +4,6 @@ import type { Core } from "../core/core.js";
 import type { Message, Reply } from "../core/message.js";
 import type { Logger } from "../log.js";
 import type { Codec } from "../protocols/codec.js";
-import type { EncodedFrame } from "./frame-encoder.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
 export interface SocketContext {
@@ -18,7 +17,7 @@ export function attachSocket(
   socket: WebSocket,
   connection: Duplex,
   codec: Codec,
-  encode: (message: Message) => EncodedFrame,
+  encode: (message: Message) => Buffer,
   key: string,
   { core, logger, batcher }: SocketContext,
 ): void {
@@ -26,15 +25,18 @@ export function attachSocket(
   const endpoint = {
     deliver(message: Message): void {
       if (socket.readyState !== WebSocket.OPEN) return;
-      let frame: EncodedFrame;
+      let frame: Buffer;
       try {
         frame = encode(message);
       } catch (error) {
         log.error({ err: error, event: message.event }, "message could not be encoded");
         return;
       }
+      // The frame is complete (built once per message and protocol, see frameEncoder), so it goes to the
+      // socket as is. With no compression ws writes every frame at once, so frames never interleave, and
+      // ws's bufferedAmount and close state still see these bytes.
       batcher.hold(connection);
-      socket.send(frame.bytes, frame.options);
+      connection.write(frame);
     },
   };
   const session = core.open(key, endpoint);
