@@ -3,7 +3,7 @@ import { startRedisCluster, startRedisServer } from "../src/devrel/redis-servers
 import type { WestClient, WestNode } from "../src/index.js";
 import { startWest } from "../src/index.js";
 import type { WestOptions } from "../src/options.js";
-import { processCpuMicros } from "./process-cpu.js";
+import { processCpuMicros } from "./harness/proc-stats.js";
 
 export interface ModeResult {
   mode: string;

@@ -1,51 +1,120 @@
-import { availableParallelism } from "node:os";
-import { inProcessFanout, inProcessSends, type ScenarioResult } from "./in-process.js";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { runSuite } from "./harness/suite.js";
+import { FULL_SUITE, QUICK_SUITE, type SuiteConfig } from "./harness/suite-config.js";
+import { inProcessFanout, inProcessSends } from "./in-process.js";
 import { redisModeScenarios } from "./redis-modes.js";
-import { wsFanout } from "./ws-fanout.js";
+import type { BenchReport } from "./report/bench-report.js";
+import { commit, machine, versionOf } from "./report/environment.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { writeResults } from "./report/write-results.js";
+import { SYSTEMS, type SystemId } from "./systems/systems.js";
 
-const rate = (value: number) => Math.round(value).toLocaleString("en-US");
+const SECTIONS = ["fanout", "channels", "p2p", "connections", "in-process", "redis"] as const;
+type Section = (typeof SECTIONS)[number];
 
-function row(result: ScenarioResult): string {
-  const bytes = result.bytesPerUnit === undefined ? "n/a" : result.bytesPerUnit.toFixed(1);
-  return `| ${result.scenario} | ${result.nanosPerUnit.toFixed(1)} ns | ${bytes} B | ${rate(result.unitsPerSecond)} ${result.unit}/s |`;
-}
+const USAGE = `npm run bench [-- options]
+  --quick              the reduced suite (about 2 minutes): fanout to 100 and 1,000, 2,000 connections, no Redis
+  --only=a,b           sections to run: ${SECTIONS.join(", ")}
+  --systems=a,b        systems to compare: ${SYSTEMS.map((system) => system.id).join(", ")}
+  --repeats=N          interleaved runs of each fanout case (default 3; channels and p2p: 3, quick 1)
+  --out=DIR            where results go (default bench/results)`;
 
-console.log(
-  `WEST-TS benchmarks: Node ${process.version}, ${availableParallelism()} cores, ${process.platform}/${process.arch}`,
-);
-console.log("\n| in-process scenario | time per unit | heap allocated per unit | rate |");
-console.log("|---|---|---|---|");
-console.log(row(await inProcessFanout()));
-console.log(row(await inProcessSends()));
-
-console.log(
-  "\n| WebSocket scenario | deliveries/s | server CPU per delivery | load generator CPU per delivery |",
-);
-console.log("|---|---|---|---|");
-for (const inFlight of [1, 100]) {
-  const result = await wsFanout(500, 2_000, inFlight);
-  console.log(
-    `| ${result.scenario} | ${rate(result.deliveriesPerSecond)} | ${result.serverCpuMicrosPerDelivery.toFixed(2)} us | ${result.clientCpuMicrosPerDelivery.toFixed(2)} us |`,
-  );
-}
-
-console.log(
-  "\n| Redis distribution | scenario | deliveries/s | WEST CPU per delivery | vs local | Redis CPU per message |",
-);
-console.log("|---|---|---|---|---|---|");
-const modes = await redisModeScenarios().catch((error: unknown) => {
-  console.log(
-    `| skipped | ${error instanceof Error ? error.message : String(error)} (is redis-server installed?) | | | | |`,
-  );
-  return [];
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    systems: { type: "string" },
+    repeats: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
 });
-for (const result of modes) {
-  const local = modes.find((m) => m.scenario === result.scenario && m.mode.startsWith("local"));
-  const ratio =
-    local === undefined
-      ? ""
-      : `${(result.westCpuMicrosPerDelivery / local.westCpuMicrosPerDelivery).toFixed(1)}x`;
-  console.log(
-    `| ${result.mode} | ${result.scenario} | ${rate(result.deliveriesPerSecond)} | ${result.westCpuMicrosPerDelivery.toFixed(2)} us | ${ratio} | ${result.redisCpuMicrosPerMessage.toFixed(1)} us |`,
-  );
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const list = <T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] => {
+  if (value === undefined) return [...allowed];
+  const items = value.split(",").map((item) => item.trim());
+  for (const item of items)
+    if (!allowed.includes(item as T)) throw new Error(`unknown ${what} ${item}\n${USAGE}`);
+  return items as T[];
+};
+const sections = new Set(list(values.only, SECTIONS, "section"));
+const systems = list(values.systems, SYSTEMS.map((system) => system.id) as SystemId[], "system");
+const base = values.quick ? QUICK_SUITE : FULL_SUITE;
+const config: SuiteConfig = {
+  ...base,
+  systems,
+  repeats: values.repeats === undefined ? base.repeats : Math.max(1, Number(values.repeats)),
+  fanout: sections.has("fanout") ? base.fanout : { ...base.fanout, subscribers: [] },
+  channels: sections.has("channels") ? base.channels : [],
+  p2p: sections.has("p2p") ? base.p2p : [],
+  connections: sections.has("connections") ? base.connections : { ...base.connections, counts: [] },
+};
+const custom = values.only !== undefined || values.systems !== undefined || values.repeats !== undefined;
+const outDir = values.out ?? fileURLToPath(new URL("../../bench/results/", import.meta.url));
+const has = (section: Section) => sections.has(section) && !(values.quick && section === "redis");
+
+const started = new Date();
+const log = (line: string) => console.log(line);
+log(`WEST-TS benchmarks against peers: ${values.quick ? "quick" : "full"} suite, Node ${process.version}`);
+
+const results = await runSuite(config, log);
+
+let inProcess: BenchReport["inProcess"];
+if (has("in-process")) {
+  log("in-process scenarios (WEST-TS alone)");
+  inProcess = [await inProcessFanout(), await inProcessSends()];
+}
+let redisModes: BenchReport["redisModes"];
+if (has("redis")) {
+  log("Redis-mode scenarios (WEST-TS alone)");
+  redisModes = await redisModeScenarios().catch((error: unknown) => ({
+    skipped: `${error instanceof Error ? error.message : String(error)} (is redis-server installed?)`,
+  }));
+}
+
+const selected = SYSTEMS.filter((system) => systems.includes(system.id));
+const fanoutSizes = config.fanout.subscribers.map((s) => s.toLocaleString("en-US")).join(", ");
+const notes = [
+  "Every system runs in a process of its own; the load generator (ws clients, no compression) runs in the bench process. " +
+    `Fanout subscribers from ${config.fanout.workersFrom.toLocaleString("en-US")} and connections from ${config.connections.workersFrom.toLocaleString("en-US")} are spread over 2 load worker processes. Server, load generator and workers share the machine's ${machine().cores} cores.`,
+  "Server CPU is the run time of all the server process's threads (/proc/PID/task/*/schedstat, in ns) over the measured phase, divided by the deliveries; peak RSS is its VmHWM. A phase starts after a warm-up on the same connections.",
+  `Fanout (${fanoutSizes} subscribers): the publisher publishes for ${config.fanout.phaseMs} ms per measured phase, or until its publishes make ${config.fanout.maxDeliveries.toLocaleString("en-US")} deliveries (and at least as many times as it keeps in flight); then every subscriber must get every publish. In flight: publishes sent whose acknowledgement has not arrived. Channels and p2p: ${config.channels.map((c) => c.rounds).join(", ")} / ${config.p2p.map((c) => c.rounds).join(", ")} messages per sender.`,
+  "Acknowledgements: WEST-TS publication_succeeded / sending_succeeded; ws forwarder the same replies; Socket.IO an emit acknowledgement; NATS a PING after each PUB, its PONG (NATS answers in order, after processing the PUB).",
+  "Every payload is 64 bytes and carries its send time (system-wide monotonic clock); latency runs from that time to the arrival at the receiving client. Lost = expected minus received, per receiving connection; any loss fails the case.",
+  "Channels and p2p: each sender keeps one message in flight. p2p closest equivalents: Socket.IO emits to the socket that registered the channel; NATS has no registration, so the owner subscribes to a subject of its own.",
+  "The JSON rows of NATS and Socket.IO use their own wire formats (NATS text protocol, Socket.IO packets) over the same ws client; protobuf exists only for WEST-TS.",
+  "Connections: opened 100 at a time per load process, each counted once its first request (ping, namespace connect, NATS CONNECT+PING) is answered; RSS per connection = server RSS growth / connections.",
+  ...selected
+    .map((system) => system.unavailable())
+    .filter((reason): reason is string => reason !== undefined),
+];
+const failures = results
+  .filter((result) => result.status === "failed")
+  .map((result) => `${result.case.title} on ${result.systemLabel}: ${result.notes.join("; ")}`);
+
+const report: BenchReport = {
+  startedAt: started.toISOString(),
+  durationSeconds: (Date.now() - started.getTime()) / 1000,
+  suite: custom ? "custom" : values.quick ? "quick" : "full",
+  machine: machine(),
+  commit: commit(),
+  systems: selected.map((system) => ({ id: system.id, label: system.label, version: versionOf(system) })),
+  config,
+  results,
+  ...(inProcess === undefined ? {} : { inProcess }),
+  ...(redisModes === undefined ? {} : { redisModes }),
+  notes,
+  failures,
+};
+const written = writeResults(report, outDir);
+console.log(`\n${renderMarkdown(report)}`);
+console.log(`Written: ${written.join(", ")}`);
+if (failures.length > 0) {
+  console.log(`\n!!! ${failures.length} FAILED:\n${failures.map((failure) => `!!! ${failure}`).join("\n")}`);
+  process.exitCode = 1;
 }

@@ -1,0 +1,109 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { processCpuMicros, processPeakRssBytes, processRssBytes } from "./proc-stats.js";
+import { withTimeout } from "./timeout.js";
+
+/** A server under test, running in a process of its own. */
+export interface ServerProcess {
+  readonly pid: number;
+  /** ws://127.0.0.1:PORT */
+  readonly url: string;
+  cpuMicros(): number;
+  rssBytes(): number;
+  peakRssBytes(): number;
+  /** A reason, once the process has ended on its own. */
+  readonly exited: string | undefined;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio). */
+export async function forkNodeServer(system: string): Promise<ServerProcess> {
+  const profileDir = process.env.WEST_BENCH_PROFILE;
+  const child = fork(new URL("../server-child.js", import.meta.url), [system], {
+    // Not the bench process's flags (--expose-gc, a large young generation): each server runs as deployed.
+    execArgv: profileDir && system === "west" ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const ready = once(child, "message") as Promise<[{ port: number }]>;
+  const [{ port }] = await withTimeout(ready, START_TIMEOUT_MS, `the ${system} server to start`);
+  return watch(child, `ws://127.0.0.1:${port}`, async () => {
+    child.send("stop");
+  });
+}
+
+/** Starts nats-server on loopback with its WebSocket listener (no TLS) on a free port. */
+export async function spawnNatsServer(): Promise<ServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "west-bench-nats-"));
+  const config = join(dir, "nats.conf");
+  writeFileSync(
+    config,
+    'listen: "127.0.0.1:-1"\nwebsocket {\n  host: "127.0.0.1"\n  port: -1\n  no_tls: true\n}\n',
+  );
+  const child = spawn("nats-server", ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+  // Unlike a forked Node server, nats-server would outlive a bench that dies: take it along.
+  const orphanGuard = () => child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
+  child.once("exit", () => process.off("exit", orphanGuard));
+  let log = "";
+  const port = new Promise<number>((resolve, reject) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000);
+      const match = /websocket clients on ws:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+      if (match !== null) resolve(Number(match[1]));
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
+  });
+  try {
+    const url = `ws://127.0.0.1:${await withTimeout(port, START_TIMEOUT_MS, "nats-server to start")}`;
+    return watch(
+      child,
+      url,
+      async () => {
+        child.kill("SIGTERM");
+      },
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+  } catch (error) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function watch(
+  child: ChildProcess,
+  url: string,
+  askToStop: () => Promise<void>,
+  cleanup: () => void = () => undefined,
+): ServerProcess {
+  const pid = child.pid as number;
+  let exited: string | undefined;
+  const exit = once(child, "exit").then(([code, signal]) => {
+    exited = `server process exited (${signal ?? code})`;
+  });
+  return {
+    pid,
+    url,
+    cpuMicros: () => processCpuMicros(pid),
+    rssBytes: () => processRssBytes(pid),
+    peakRssBytes: () => processPeakRssBytes(pid),
+    get exited() {
+      return exited;
+    },
+    async stop() {
+      if (exited === undefined) {
+        await askToStop();
+        await withTimeout(exit, STOP_TIMEOUT_MS, "the server to stop").catch(() => child.kill("SIGKILL"));
+        await exit;
+      }
+      cleanup();
+    },
+  };
+}

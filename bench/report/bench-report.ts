@@ -1,0 +1,24 @@
+import type { CaseResult } from "../harness/records.js";
+import type { SuiteConfig } from "../harness/suite-config.js";
+import type { ScenarioResult } from "../in-process.js";
+import type { ModeResult } from "../redis-modes.js";
+
+/** Everything one `npm run bench` measured: written as JSON, and rendered as markdown and SVG. */
+export interface BenchReport {
+  startedAt: string;
+  durationSeconds: number;
+  suite: "full" | "quick" | "custom";
+  machine: { node: string; cores: number; cpu: string; platform: string; memoryGiB: number };
+  commit: string;
+  /** Each system and the version that ran. */
+  systems: { id: string; label: string; version: string }[];
+  config: SuiteConfig;
+  results: CaseResult[];
+  /** WEST alone, embedded, no network. */
+  inProcess?: ScenarioResult[];
+  /** WEST alone, on one node and on three nodes over Redis; or why it was skipped. */
+  redisModes?: ModeResult[] | { skipped: string };
+  notes: string[];
+  /** One line per failed case, also printed; a run with any makes `npm run bench` exit non-zero. */
+  failures: string[];
+}
