@@ -1,9 +1,12 @@
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import type { RunningBaseline } from "./baselines/ws-forwarder.js";
 
 /**
  * A benchmarked Node server in its own process, so that its CPU time and memory can be read apart from the
  * load generator's: `node server-child.js west|ws-forwarder|socketio`. It reports `{ port }` once listening
- * and stops on the message "stop" (or when its parent goes away).
+ * and stops on the message "stop" (or when its parent goes away). With WEST_BENCH_PROFILE set, the messages
+ * `{ profile: "start" }` and `{ profile: "stop", file }` take a CPU profile of one measured phase.
  */
 async function start(system: string | undefined): Promise<RunningBaseline> {
   switch (system) {
@@ -26,8 +29,28 @@ const stop = async () => {
   await server.stop();
   process.exit(0);
 };
-process.on("message", (request) => {
+const profiler = new Session();
+process.on("message", (request: unknown) => {
   if (request === "stop") void stop();
+  else if (isProfileRequest(request)) void profile(request).then(() => process.send?.({ profiled: true }));
 });
 process.on("disconnect", () => void stop());
 process.send?.({ port: server.port });
+
+type ProfileRequest = { profile: "start" } | { profile: "stop"; file: string };
+
+function isProfileRequest(request: unknown): request is ProfileRequest {
+  return typeof request === "object" && request !== null && "profile" in request;
+}
+
+async function profile(request: ProfileRequest): Promise<void> {
+  if (request.profile === "start") {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.start");
+    return;
+  }
+  const { profile } = await profiler.post("Profiler.stop");
+  profiler.disconnect();
+  writeFileSync(request.file, JSON.stringify(profile));
+}

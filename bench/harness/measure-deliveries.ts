@@ -20,17 +20,19 @@ async function loadUsage(agents: AgentHandle[]): Promise<Map<number, number>> {
 /**
  * One measured phase: the senders send as `send` says, then each receiver connection must get as many
  * deliveries as `perReceiver` says for what was sent; the server's CPU and the load processes' CPU are read
- * around it.
+ * around it. `profileLabel` names the phase's CPU profile (see ServerProcess.startProfile); warm-ups have none.
  */
 export async function measureDeliveries(
   rig: Rig,
   receiverConnections: number,
   send: Omit<SendSpec, "timeoutMs">,
   perReceiver: (sent: SendResult) => number,
+  profileLabel?: string,
 ): Promise<DeliveryMeasurement> {
   const agents = [rig.senders, ...rig.receivers];
   await Promise.all(rig.receivers.map((agent) => agent.arm()));
   const loadBefore = await loadUsage(agents);
+  if (profileLabel !== undefined) await rig.server.startProfile();
   const serverBefore = rig.server.cpuMicros();
   const wallBefore = nowMicros();
 
@@ -48,6 +50,7 @@ export async function measureDeliveries(
 
   const serverCpu = rig.server.cpuMicros() - serverBefore;
   const wall = nowMicros() - wallBefore;
+  if (profileLabel !== undefined) await rig.server.stopProfile(profileLabel);
   const loadAfter = await loadUsage(agents);
   if (sent === undefined) {
     const reason = rig.server.exited ?? (sendError instanceof Error ? sendError.message : String(sendError));

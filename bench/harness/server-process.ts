@@ -14,6 +14,12 @@ export interface ServerProcess {
   cpuMicros(): number;
   rssBytes(): number;
   peakRssBytes(): number;
+  /**
+   * With WEST_BENCH_PROFILE=DIR, a CPU profile of WEST-TS's server from here until `stopProfile`, written to
+   * DIR/<label>.cpuprofile; otherwise nothing.
+   */
+  startProfile(): Promise<void>;
+  stopProfile(label: string): Promise<void>;
   /** A reason, once the process has ended on its own. */
   readonly exited: string | undefined;
   stop(): Promise<void>;
@@ -24,17 +30,32 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /** Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio). */
 export async function forkNodeServer(system: string): Promise<ServerProcess> {
-  const profileDir = process.env.WEST_BENCH_PROFILE;
   const child = fork(new URL("../server-child.js", import.meta.url), [system], {
     // Not the bench process's flags (--expose-gc, a large young generation): each server runs as deployed.
-    execArgv: profileDir && system === "west" ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    execArgv: [],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const ready = once(child, "message") as Promise<[{ port: number }]>;
   const [{ port }] = await withTimeout(ready, START_TIMEOUT_MS, `the ${system} server to start`);
-  return watch(child, `ws://127.0.0.1:${port}`, async () => {
+  const server = watch(child, `ws://127.0.0.1:${port}`, async () => {
     child.send("stop");
   });
+  const profileDir = process.env.WEST_BENCH_PROFILE;
+  if (profileDir === undefined || profileDir === "" || system !== "west") return server;
+  const ask = async (request: object) => {
+    const answered = once(child, "message");
+    child.send(request);
+    await withTimeout(answered, START_TIMEOUT_MS, "the server's profiler");
+  };
+  return {
+    ...server,
+    get exited() {
+      return server.exited;
+    },
+    startProfile: () => ask({ profile: "start" }),
+    stopProfile: (label) =>
+      ask({ profile: "stop", file: join(profileDir, `${label.replace(/[^\w.-]+/g, "-")}.cpuprofile`) }),
+  };
 }
 
 /** Starts nats-server on loopback with its WebSocket listener (no TLS) on a free port. */
@@ -94,6 +115,8 @@ function watch(
     cpuMicros: () => processCpuMicros(pid),
     rssBytes: () => processRssBytes(pid),
     peakRssBytes: () => processPeakRssBytes(pid),
+    startProfile: async () => undefined,
+    stopProfile: async () => undefined,
     get exited() {
       return exited;
     },

@@ -39,7 +39,7 @@ export async function runFanout(
     await Promise.all(rig.receivers.map((agent) => agent.subscribe({ fixed: CHANNEL }, OPEN_TIMEOUT_MS)));
     await openAll([rig.senders], { url, dialect, keyPrefix: "pub-" }, 1);
 
-    const phase = (publishes: number, window: number, durationMs?: number) =>
+    const phase = (publishes: number, window: number, durationMs?: number, profileLabel?: string) =>
       measureDeliveries(
         rig,
         spec.subscribers,
@@ -52,13 +52,17 @@ export async function runFanout(
           maxPerConnection: Math.ceil(spec.maxDeliveries / spec.subscribers),
         },
         (sent) => sent.sent[0] ?? 0,
+        profileLabel,
       );
     assertComplete(
       await phase(Math.max(5, Math.ceil(spec.warmupDeliveries / spec.subscribers)), 10),
       "warm-up",
     );
     const measured: DeliveryMeasurement[] = [];
-    for (const window of spec.windows) measured.push(await phase(window, window, spec.phaseMs));
+    for (const window of spec.windows) {
+      const label = `fanout-${spec.subscribers}-${dialect}-${window}-in-flight`;
+      measured.push(await phase(window, window, spec.phaseMs, label));
+    }
     return measured;
   } finally {
     await rig.close();

@@ -35,7 +35,7 @@ export async function runPairs(
     );
     await openAll([rig.senders], { url, dialect, keyPrefix: "sender-" }, spec.pairs);
 
-    const phase = (rounds: number) =>
+    const phase = (rounds: number, profileLabel?: string) =>
       measureDeliveries(
         rig,
         spec.pairs,
@@ -46,9 +46,10 @@ export async function runPairs(
           window: 1,
         },
         () => rounds,
+        profileLabel,
       );
     assertComplete(await phase(Math.max(2, Math.ceil(spec.rounds / 10))), "warm-up");
-    return await phase(spec.rounds);
+    return await phase(spec.rounds, `${kind}-${spec.pairs}`);
   } finally {
     await rig.close();
   }
