@@ -4,7 +4,7 @@ import type { Core } from "../core/core.js";
 import type { Message, Reply } from "../core/message.js";
 import type { Logger } from "../log.js";
 import type { Codec } from "../protocols/codec.js";
-import type { WriteBatcher } from "./write-batcher.js";
+import { Outbox, type WriteBatcher } from "./write-batcher.js";
 
 export interface SocketContext {
   core: Core;
@@ -23,6 +23,12 @@ export function attachSocket(
 ): void {
   // Log lines name the connection; no child logger, which would cost every idle connection memory.
   const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
+  const outbox = new Outbox(socket, connection);
+  /** Closes after the frames already queued in this tick, which would otherwise be dropped. */
+  const close = (code: number, reason?: string) => {
+    outbox.flush();
+    socket.close(code, reason);
+  };
   const endpoint = {
     deliver(message: Message): void {
       if (socket.readyState !== WebSocket.OPEN) return;
@@ -33,11 +39,7 @@ export function attachSocket(
         logger.error(about({ err: error, event: message.event }), "message could not be encoded");
         return;
       }
-      // The frame is complete (built once per message and protocol, see frameEncoder), so it goes to the
-      // socket as is. With no compression ws writes every frame at once, so frames never interleave, and
-      // ws's bufferedAmount and close state still see these bytes.
-      batcher.hold(connection);
-      connection.write(frame);
+      batcher.write(outbox, frame);
     },
   };
   const session = core.open(key, endpoint);
@@ -50,11 +52,11 @@ export function attachSocket(
       if (logger.isLevelEnabled("debug")) logger.debug(about({ decoded }), "frame");
       if (decoded.type === "command") session.execute(decoded.command, onReply);
       else if (decoded.type === "reply") session.respond(decoded.reply, onReply);
-      else socket.close(1000);
+      else close(1000);
     } catch (error) {
       // A bug of ours must cost this connection at most, never the process.
       logger.error(about({ err: error }), "unexpected fault handling a frame");
-      socket.close(1011, "internal error");
+      close(1011, "internal error");
     }
   });
   socket.on("error", (error) => logger.info(about({ err: error }), "socket error"));

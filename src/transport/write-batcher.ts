@@ -1,22 +1,87 @@
 import type { Duplex } from "node:stream";
+import WebSocket from "ws";
 
 /**
- * Holds back writes to a socket until the current tick ends: the first frame for a socket in a tick corks it,
- * and one uncork per socket at the end of the tick sends everything queued for it in a single writev.
- * A fan-out of many publishes then costs one system call per subscriber, not one per delivery.
+ * The frames a socket gets within one tick, written as one buffer when the tick ends: a fan-out of many
+ * publishes then costs one write (one system call) per subscriber, not one per delivery, and no per-frame
+ * bookkeeping of Node's streams.
  */
+export class Outbox {
+  /** Bytes held, not yet handed to the socket. */
+  bytes = 0;
+  private first: Buffer | undefined;
+  private rest: Buffer[] | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly connection: Duplex,
+  ) {}
+
+  /** Queued bytes in all: held here, and written but not yet taken by the kernel (ws's bufferedAmount). */
+  get queuedBytes(): number {
+    return this.bytes + this.socket.bufferedAmount;
+  }
+
+  /** Adds a frame; true when the outbox was empty (so it needs a flush). */
+  add(frame: Buffer): boolean {
+    this.bytes += frame.length;
+    if (this.first === undefined) {
+      this.first = frame;
+      return true;
+    }
+    if (this.rest === undefined) this.rest = [this.first, frame];
+    else this.rest.push(frame);
+    return false;
+  }
+
+  /**
+   * Writes what is held. The frames are complete (see frameEncoder) and ws writes each of its own frames at
+   * once (no compression), so frames never interleave; a socket no longer open drops them, as ws would.
+   */
+  flush(join: (frames: Buffer[], bytes: number) => Buffer = Buffer.concat): void {
+    const { first, rest, bytes } = this;
+    if (first === undefined) return;
+    this.first = undefined;
+    this.rest = undefined;
+    this.bytes = 0;
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.connection.write(rest === undefined ? first : join(rest, bytes));
+  }
+}
+
+/** Flushes every outbox that got frames in this tick, once the tick's work is done. */
 export class WriteBatcher {
-  private corked: Duplex[] = [];
-  private readonly flush = () => {
-    const corked = this.corked;
-    this.corked = [];
-    for (const socket of corked) socket.uncork();
+  private pending: Outbox[] = [];
+  private lastFrames: Buffer[] | undefined;
+  private lastJoined: Buffer | undefined;
+
+  private readonly flushAll = () => {
+    const pending = this.pending;
+    this.pending = [];
+    for (const outbox of pending) outbox.flush(this.join);
+    this.lastFrames = undefined;
+    this.lastJoined = undefined;
   };
 
-  /** Call before writing to `socket`. */
-  hold(socket: Duplex): void {
-    if (socket.writableCorked > 0) return;
-    socket.cork();
-    if (this.corked.push(socket) === 1) process.nextTick(this.flush);
+  /**
+   * The frames as one buffer. The subscribers of a fan-out get the same frames in the same order, so the
+   * buffer joined for one of them serves the next ones too.
+   */
+  private readonly join = (frames: Buffer[], bytes: number): Buffer => {
+    if (this.lastJoined !== undefined && sameFrames(this.lastFrames as Buffer[], frames))
+      return this.lastJoined;
+    this.lastFrames = frames;
+    this.lastJoined = Buffer.concat(frames, bytes);
+    return this.lastJoined;
+  };
+
+  write(outbox: Outbox, frame: Buffer): void {
+    if (outbox.add(frame) && this.pending.push(outbox) === 1) process.nextTick(this.flushAll);
   }
+}
+
+function sameFrames(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
