@@ -71,10 +71,16 @@ export async function startHttpServer(
    */
   const upgrading = new Set<Duplex>();
 
+  // Listeners shared by every upgrade socket (called with the socket as `this`), removed once ws has it.
+  const logUpgradeError = (error: Error) => logger.info({ err: error }, "upgrade socket error");
+  function forgetUpgrade(this: Duplex) {
+    upgrading.delete(this);
+  }
+
   http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", (error) => logger.info({ err: error }, "upgrade socket error"));
+    socket.on("error", logUpgradeError);
     upgrading.add(socket);
-    socket.once("close", () => upgrading.delete(socket));
+    socket.on("close", forgetUpgrade);
     if (closing) {
       refuseUpgrade(socket, SHUTTING_DOWN);
       return;
@@ -99,6 +105,8 @@ export async function startHttpServer(
     if (closing) return;
     sockets.handleUpgrade(request, socket, head, (ws) => {
       upgrading.delete(socket);
+      socket.off("error", logUpgradeError);
+      socket.off("close", forgetUpgrade);
       sockets.emit("connection", ws, request);
       attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context);
     });
