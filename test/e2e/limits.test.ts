@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import WebSocket from "ws";
 import type { ProtocolName } from "../../src/protocols/codec.js";
+import { launchBrowser, skipWithoutBrowser } from "../helpers/browser.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import {
   connect,
@@ -429,5 +430,41 @@ describe("allowedOrigins", async () => {
     });
     assert.ok("status" in outcome && outcome.status === 403);
     assert.equal(asked, 0);
+  });
+});
+
+describe("allowedOrigins in a real browser", { skip: skipWithoutBrowser() }, async () => {
+  const pageNode = await listeningNode();
+  const strict = await listeningNode();
+  const welcoming = await listeningNode({ allowedOrigins: [pageNode.url as string] });
+  const browser = await launchBrowser();
+
+  /** Whether a page served by `pageNode` can open a WebSocket to `wsUrl`: the browser sends its Origin. */
+  async function opensFromPage(wsUrl: string): Promise<boolean> {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(pageNode.url as string);
+      return await page.evaluate(
+        (url) =>
+          new Promise<boolean>((resolve) => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => {
+              ws.close();
+              resolve(true);
+            };
+            ws.onerror = () => resolve(false);
+          }),
+        `${wsUrl}/websocket/json/from-page`,
+      );
+    } finally {
+      await context.close();
+    }
+  }
+
+  it("a page may open a WebSocket to its own node, not to another node unless that one lists its origin", async () => {
+    assert.equal(await opensFromPage(pageNode.wsUrl), true, "same origin");
+    assert.equal(await opensFromPage(strict.wsUrl), false, "another origin, not listed");
+    assert.equal(await opensFromPage(welcoming.wsUrl), true, "another origin, listed");
   });
 });
