@@ -29,10 +29,15 @@ type ValueType =
   | { type: "url"; protocols: readonly string[] }
   /** One or more `host:port`, comma-separated in env and flags; a JSON array or that string in a file. */
   | { type: "addresses" }
+  /**
+   * Zero or more items matching `pattern` (`items` names them, plural), comma-separated in env and flags; a JSON
+   * array or that string in a file.
+   */
+  | { type: "list"; items: string; pattern: RegExp }
   /** A module path, resolved relative to the config file; its default export is the value. Config file only. */
   | { type: "module" };
 
-/** A checked value: module paths are strings until loaded, addresses a list. */
+/** A checked value: module paths are strings until loaded, addresses and lists a list. */
 type Value = string | number | boolean | string[];
 
 export const LOG_LEVELS = Object.keys({
@@ -103,6 +108,64 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     default: DEFAULTS.keepaliveIntervalMs,
     description:
       "The server pings every socket this often and drops those that did not answer the last ping.",
+  },
+  {
+    key: "maxChannelsPerConnection",
+    type: "integer",
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: DEFAULTS.maxChannelsPerConnection,
+    description:
+      "Registrations plus subscriptions one connection (or native client) may hold; one more is answered " +
+      "`registration_failed` / `subscription_failed` and the connection stays open.",
+  },
+  {
+    key: "maxConnections",
+    type: "integer",
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: DEFAULTS.maxConnections,
+    description:
+      "WebSocket connections per node; one more is accepted and closed at once with 1013 (try again later). " +
+      "Native clients do not count.",
+  },
+  {
+    key: "maxCommandsPerSecond",
+    type: "integer",
+    min: 0,
+    max: 2 ** 31 - 1,
+    default: DEFAULTS.maxCommandsPerSecond,
+    description:
+      "Frames per second per WebSocket (a token bucket of one second's worth, refilled continuously); one over " +
+      "is answered `rate_limited`. Refusals have a bucket of the same size: when it is empty too (a burst over " +
+      "two seconds' worth, or a steady rate over twice the limit), the socket is closed with 4002. 0: no limit.",
+  },
+  {
+    key: "maxChannelBytes",
+    type: "integer",
+    min: 1,
+    max: 65536,
+    default: DEFAULTS.maxChannelBytes,
+    description: "Longest channel name in UTF-8 bytes; a longer one gets the command's `*_failed` reply.",
+  },
+  {
+    key: "maxKeyBytes",
+    type: "integer",
+    min: 1,
+    max: 65536,
+    default: DEFAULTS.maxKeyBytes,
+    description:
+      "Longest client key in UTF-8 bytes; a longer one is refused (WebSocket upgrade: 400; native client: TypeError).",
+  },
+  {
+    key: "allowedOrigins",
+    type: "list",
+    items: "origins (`scheme://host[:port]`) or `*`",
+    pattern: /^(?:\*|[a-z][a-z\d+.-]*:\/\/[^\s/,]+\/?)$/i,
+    description:
+      "Origins (`https://host[:port]`) whose browser pages may open WebSockets besides the " +
+      "node's own (Origin's host = Host header); `*` allows any. None (the default): same origin only. Other " +
+      "origins are refused with 403; requests without an Origin header (not browsers) are always allowed.",
   },
   {
     key: "handshake",
@@ -362,6 +425,13 @@ function checked(spec: OptionSpec, value: unknown, source: string, given = value
       if (list === undefined || !list.every(isHostPort)) return fail(expected);
       return list as string[];
     }
+    case "list": {
+      const expected = `${spec.items}, comma-separated (or a JSON array of them in a config file)`;
+      const list = typeof value === "string" ? value.split(",").map((item) => item.trim()) : value;
+      if (!Array.isArray(list) || !list.every((item) => typeof item === "string" && spec.pattern.test(item)))
+        return fail(expected);
+      return list as string[];
+    }
   }
 }
 
@@ -466,6 +536,8 @@ function typeText(spec: OptionSpec): string {
       return `URL (${spec.protocols.map((protocol) => `\`${protocol}//\``).join(", ")})`;
     case "addresses":
       return "list of host:port";
+    case "list":
+      return `list of ${spec.items}`;
     case "module":
       return "module path (config file only)";
   }

@@ -21,6 +21,33 @@ export interface WestOptions {
   /** Every this many ms the server pings each socket and drops those that did not answer the last ping. Default 30000. */
   keepaliveIntervalMs?: number;
   /**
+   * Channels one client (a socket or a native client) may hold: registrations plus subscriptions, counting those
+   * still being confirmed. A register or subscribe beyond it is answered `registration_failed` /
+   * `subscription_failed` and the connection stays open. Default 1000.
+   */
+  maxChannelsPerConnection?: number;
+  /**
+   * WebSocket connections this node serves at once; one more is accepted and closed at once with 1013
+   * ("try again later"). Native clients do not count. Default 50000.
+   */
+  maxConnections?: number;
+  /**
+   * Commands a socket may send per second, in bursts up to one second's worth; beyond, a command is answered
+   * `rate_limited`, and a socket that keeps sending more than twice the rate is closed with 4002 ("rate").
+   * 0: no limit. Native clients are not limited. Default 10000.
+   */
+  maxCommandsPerSecond?: number;
+  /** Longest channel name, in UTF-8 bytes; a longer one gets the command's `*_failed` reply. Default 256. */
+  maxChannelBytes?: number;
+  /** Longest client key, in UTF-8 bytes; a longer one is refused (upgrade: 400; native client: TypeError). Default 256. */
+  maxKeyBytes?: number;
+  /**
+   * Origins (`scheme://host[:port]`) whose browser pages may open WebSockets besides the node's own (an Origin
+   * whose host is the request's Host); `"*"` allows any. Requests without an Origin header (non-browser
+   * clients) are always allowed; others are refused with 403. Default: none (same origin only).
+   */
+  allowedOrigins?: readonly string[];
+  /**
    * Decides on each WebSocket upgrade: `true` accepts, `{ status, body }` refuses with that HTTP status,
    * anything else refuses with 401. May be async.
    */
@@ -38,6 +65,12 @@ export const DEFAULTS = {
   commandTimeoutMs: 2000,
   maxFrameBytes: 1024 * 1024,
   keepaliveIntervalMs: 30_000,
+  maxChannelsPerConnection: 1000,
+  maxConnections: 50_000,
+  maxCommandsPerSecond: 10_000,
+  maxChannelBytes: 256,
+  maxKeyBytes: 256,
+  allowedOrigins: [],
   logLevel: "info",
 } as const satisfies WestOptions;
 

@@ -1,6 +1,6 @@
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { Core } from "./core/core.js";
-import { isValidKey } from "./core/names.js";
+import { isValidKey, keyRule } from "./core/names.js";
 import type { Awaitable, Dist } from "./dist/dist.js";
 import { localDist } from "./dist/local.js";
 import { startRedisDist } from "./dist/redis/redis-dist.js";
@@ -22,7 +22,13 @@ export interface WestNode {
 
 export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const logger = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel);
-  const core = new Core({ logger, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs });
+  const core = new Core({
+    logger,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+    maxChannelsPerConnection: options.maxChannelsPerConnection ?? DEFAULTS.maxChannelsPerConnection,
+    maxChannelBytes: options.maxChannelBytes ?? DEFAULTS.maxChannelBytes,
+  });
+  const maxKeyBytes = options.maxKeyBytes ?? DEFAULTS.maxKeyBytes;
   const port = options.port ?? DEFAULTS.port;
   // Listen first, so that the node's heartbeat carries its URL; sockets wait until the Dist is attached.
   let joined: () => void = () => undefined;
@@ -40,6 +46,10 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
             keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
             handshake: options.handshake,
+            maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
+            maxCommandsPerSecond: options.maxCommandsPerSecond ?? DEFAULTS.maxCommandsPerSecond,
+            maxKeyBytes,
+            allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
             ready,
           },
           logger,
@@ -61,10 +71,8 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     port: server?.port,
     client(key, onMessage) {
       if (stopped) throw new Error("this WEST node is stopped");
-      if (!isValidKey(key)) {
-        throw new TypeError(
-          `invalid client key ${JSON.stringify(key)}: 1-256 bytes, no whitespace, control characters or '"', and not "west"`,
-        );
+      if (!isValidKey(key, maxKeyBytes)) {
+        throw new TypeError(`invalid client key ${JSON.stringify(key)}: ${keyRule(maxKeyBytes)}`);
       }
       return new WestClient((endpoint) => core.open(key, endpoint), onMessage, logger);
     },

@@ -41,6 +41,8 @@ function placeholder(spec: OptionSpec): string {
       return "<url>";
     case "addresses":
       return "<host:port,...>";
+    case "list":
+      return "<list>";
     default:
       return "<value>";
   }

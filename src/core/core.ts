@@ -8,6 +8,10 @@ export interface CoreOptions {
   logger: Logger;
   /** How long a command may wait on the Dist before it is answered `internal_error`. */
   commandTimeoutMs: number;
+  /** Registrations plus subscriptions (pending ones too) that one session may hold. */
+  maxChannelsPerConnection: number;
+  /** Longest channel name, in UTF-8 bytes. */
+  maxChannelBytes: number;
 }
 
 /**
@@ -127,27 +131,27 @@ export class Core implements DistHost {
       case "ping":
         return reply("pong", channel, id);
       case "register":
-        return isValidName(channel)
+        return this.isChannel(channel)
           ? this.register(session, channel, id)
           : reply("registration_failed", channel, id);
       case "unregister":
-        return isValidName(channel)
+        return this.isChannel(channel)
           ? this.unregister(session, channel, id)
           : reply("unregistration_failed", channel, id);
       case "send":
-        return isValidName(channel) && isData(command.data)
+        return this.isChannel(channel) && isData(command.data)
           ? this.send(session, channel, command.data, id)
           : reply("sending_failed", channel, id);
       case "subscribe":
-        return isValidName(channel)
+        return this.isChannel(channel)
           ? this.subscribe(session, channel, id)
           : reply("subscription_failed", channel, id);
       case "unsubscribe":
-        return isValidName(channel)
+        return this.isChannel(channel)
           ? this.unsubscribe(session, channel, id)
           : reply("unsubscription_failed", channel, id);
       case "publish":
-        return isValidName(channel) && isData(command.data)
+        return this.isChannel(channel) && isData(command.data)
           ? this.publish(session, channel, command.data, id)
           : reply("publication_failed", channel, id);
       default:
@@ -155,10 +159,26 @@ export class Core implements DistHost {
     }
   }
 
+  private isChannel(channel: string | undefined): channel is string {
+    return isValidName(channel, this.options.maxChannelBytes);
+  }
+
+  /**
+   * Whether `session` holds as many channels as it may. Reservations and subscriptions still being confirmed
+   * are already in its sets, so concurrent commands cannot overshoot.
+   */
+  private atChannelLimit(session: Session, channel: string): boolean {
+    const limit = this.options.maxChannelsPerConnection;
+    if (session.registrations.size + session.subscriptions.size < limit) return false;
+    this.logger.info({ key: session.key, channel, limit }, "channel limit");
+    return true;
+  }
+
   private register(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
     const owner = this.owners.get(channel);
     if (owner === session) return reply("registration_already_exist", channel, id);
     if (owner !== undefined) return reply("registration_denied", channel, id);
+    if (this.atChannelLimit(session, channel)) return reply("registration_failed", channel, id);
     // Reserve locally first, so that other local sessions are denied while a remote claim is in flight.
     this.owners.set(channel, session);
     session.registrations.add(channel);
@@ -210,6 +230,7 @@ export class Core implements DistHost {
 
   private subscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
     if (session.subscriptions.has(channel)) return reply("subscription_already_exist", channel, id);
+    if (this.atChannelLimit(session, channel)) return reply("subscription_failed", channel, id);
     let subscribers = this.subscribers.get(channel);
     if (subscribers === undefined) {
       subscribers = new Set();

@@ -1,15 +1,13 @@
 import { SERVER_KEY } from "./message.js";
 
-export const MAX_NAME_BYTES = 256;
-
 // \p{Cs}: a lone surrogate, which has no UTF-8 form.
 const FORBIDDEN = /[\s"\p{Cc}\p{Cs}]/u;
 
 /**
- * A client key or channel name: 1 to 256 bytes of UTF-8 with no whitespace, no control
- * characters and no `"` (PROTOCOL.md, "Names").
+ * A client key or channel name: 1 to `maxBytes` bytes of UTF-8 (256 by default, see the options
+ * maxKeyBytes and maxChannelBytes) with no whitespace, no control characters and no `"` (PROTOCOL.md, "Names").
  */
-export function isValidName(name: unknown, maxBytes = MAX_NAME_BYTES): name is string {
+export function isValidName(name: unknown, maxBytes: number): name is string {
   if (typeof name !== "string" || name.length === 0) return false;
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short names skip the byte count.
   if (name.length * 3 > maxBytes && Buffer.byteLength(name, "utf8") > maxBytes) return false;
@@ -17,6 +15,11 @@ export function isValidName(name: unknown, maxBytes = MAX_NAME_BYTES): name is s
 }
 
 /** A client key: a valid name other than "west", which would pass for the server in `from`. */
-export function isValidKey(key: unknown): key is string {
-  return isValidName(key) && key !== SERVER_KEY;
+export function isValidKey(key: unknown, maxBytes: number): key is string {
+  return isValidName(key, maxBytes) && key !== SERVER_KEY;
+}
+
+/** What a valid key is, for refusals. */
+export function keyRule(maxBytes: number): string {
+  return `1-${maxBytes} bytes, no whitespace, control characters or '"', and not "west"`;
 }

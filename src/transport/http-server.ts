@@ -11,6 +11,7 @@ import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
+import { originPolicy } from "./origin.js";
 import { attachSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
@@ -29,6 +30,13 @@ export interface HttpServerOptions {
   maxFrameBytes: number;
   keepaliveIntervalMs: number;
   handshake: HandshakeHook | undefined;
+  /** WebSockets served at once; one more is closed at once with 1013. */
+  maxConnections: number;
+  /** Per socket; 0: no limit. */
+  maxCommandsPerSecond: number;
+  maxKeyBytes: number;
+  /** Origins allowed besides the node's own; "*": any. */
+  allowedOrigins: readonly string[];
   /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
   ready: Promise<void>;
 }
@@ -51,7 +59,13 @@ export async function startHttpServer(
     json: frameEncoder(jsonCodec),
     pb: frameEncoder(pbCodec),
   } satisfies Record<ProtocolName, unknown>;
-  const context = { core, logger, batcher: new WriteBatcher() };
+  const context = {
+    core,
+    logger,
+    batcher: new WriteBatcher(),
+    maxCommandsPerSecond: options.maxCommandsPerSecond,
+  };
+  const originRefusal = originPolicy(options.allowedOrigins);
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -93,7 +107,7 @@ export async function startHttpServer(
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     await options.ready;
-    const target = upgradeTarget(request.url);
+    const target = originRefusal(request) ?? upgradeTarget(request.url, options.maxKeyBytes);
     const refusal = "status" in target ? target : await handshakeRefusal(options.handshake, request);
     if (refusal !== undefined) {
       logger.info({ url: request.url, status: refusal.status }, "upgrade refused");
@@ -107,6 +121,12 @@ export async function startHttpServer(
       upgrading.delete(socket);
       socket.off("error", logUpgradeError);
       socket.off("close", forgetUpgrade);
+      // ws has added this socket to its clients already.
+      if (sockets.clients.size > options.maxConnections) {
+        logger.info({ url: request.url, limit: options.maxConnections }, "connection limit");
+        ws.close(1013, "try again later");
+        return;
+      }
       sockets.emit("connection", ws, request);
       attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context);
     });

@@ -1,15 +1,18 @@
 import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import type { Core } from "../core/core.js";
-import type { Message, Reply } from "../core/message.js";
+import { type Message, type Reply, reply } from "../core/message.js";
 import type { Logger } from "../log.js";
-import type { Codec } from "../protocols/codec.js";
+import type { Codec, Decoded } from "../protocols/codec.js";
+import { CommandRate } from "./command-rate.js";
 import { Outbox, type WriteBatcher } from "./write-batcher.js";
 
 export interface SocketContext {
   core: Core;
   logger: Logger;
   batcher: WriteBatcher;
+  /** Frames a socket may send per second (see CommandRate); 0: no limit. */
+  maxCommandsPerSecond: number;
 }
 
 /** Binds one WebSocket (over the raw `connection`) to one core Session through its protocol's codec. */
@@ -19,7 +22,7 @@ export function attachSocket(
   codec: Codec,
   encode: (message: Message) => Buffer,
   key: string,
-  { core, logger, batcher }: SocketContext,
+  { core, logger, batcher, maxCommandsPerSecond }: SocketContext,
 ): void {
   // Log lines name the connection; no child logger, which would cost every idle connection memory.
   const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
@@ -43,14 +46,22 @@ export function attachSocket(
     },
   };
   const session = core.open(key, endpoint);
-  const onReply = (reply: Reply) => endpoint.deliver(reply);
+  const onReply = (answer: Reply) => endpoint.deliver(answer);
+  const rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;
   logger.info(about({}), "connected");
 
   socket.on("message", (payload: Buffer, isBinary: boolean) => {
     try {
       const decoded = codec.decode(payload, isBinary);
       if (logger.isLevelEnabled("debug")) logger.debug(about({ decoded }), "frame");
-      if (decoded.type === "command") session.execute(decoded.command, onReply);
+      // Frames the codec rejects count too: they cost work all the same. `bye` always passes.
+      const verdict = rate === undefined || decoded.type === "close" ? "accept" : rate.take();
+      if (verdict === "refuse") session.respond(rateLimited(decoded), onReply);
+      else if (verdict === "close") {
+        if (socket.readyState === WebSocket.OPEN)
+          logger.info(about({ limit: maxCommandsPerSecond }), "rate limit: closing");
+        close(4002, "rate");
+      } else if (decoded.type === "command") session.execute(decoded.command, onReply);
       else if (decoded.type === "reply") session.respond(decoded.reply, onReply);
       else close(1000);
     } catch (error) {
@@ -66,4 +77,11 @@ export function attachSocket(
       .close()
       .catch((error: unknown) => logger.error(about({ err: error }), "cleanup after close failed"));
   });
+}
+
+/** The answer to a frame over the rate, with the channel and id of its command when the codec read them. */
+function rateLimited(decoded: Decoded): Reply {
+  const { channel, id } =
+    decoded.type === "command" ? decoded.command : decoded.type === "reply" ? decoded.reply : {};
+  return reply("rate_limited", channel, id);
 }

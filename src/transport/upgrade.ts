@@ -1,6 +1,6 @@
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { isValidKey } from "../core/names.js";
+import { isValidKey, keyRule } from "../core/names.js";
 import type { HandshakeHook } from "../options.js";
 import { PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
 
@@ -10,7 +10,7 @@ export type Refusal = { status: number; body: string };
 const ENDPOINT = /^\/websocket\/([^/]+)(?:\/([^/]*))?\/?$/;
 
 /** Reads `/websocket/{text|json|pb}/:key`; a refusal for anything else (PROTOCOL.md, "Endpoints"). */
-export function upgradeTarget(url: string | undefined): UpgradeTarget | Refusal {
+export function upgradeTarget(url: string | undefined, maxKeyBytes: number): UpgradeTarget | Refusal {
   const path = new URL(url ?? "/", "http://localhost").pathname;
   const match = ENDPOINT.exec(path);
   const protocol = match?.[1] as ProtocolName | undefined;
@@ -25,12 +25,8 @@ export function upgradeTarget(url: string | undefined): UpgradeTarget | Refusal 
   } catch {
     return { status: 400, body: "client key is not valid percent-encoding\n" };
   }
-  if (!isValidKey(key)) {
-    return {
-      status: 400,
-      body: 'invalid client key: 1-256 bytes, no whitespace, control characters or \'"\', and not "west"\n',
-    };
-  }
+  if (!isValidKey(key, maxKeyBytes))
+    return { status: 400, body: `invalid client key: ${keyRule(maxKeyBytes)}\n` };
   return { protocol, key };
 }
 

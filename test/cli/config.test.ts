@@ -41,8 +41,15 @@ describe("config: one naming rule", () => {
     assert.equal(envName("port"), "WEST_PORT");
   });
 
-  it("every option has a description, and a default unless it is a hook or names a Redis or its credentials", () => {
-    const noDefault = ["handshake", "redis.url", "redis.cluster", "redis.username", "redis.password"];
+  it("every option has a description, and a default unless it is a hook, an empty list or names a Redis or its credentials", () => {
+    const noDefault = [
+      "handshake",
+      "allowedOrigins",
+      "redis.url",
+      "redis.cluster",
+      "redis.username",
+      "redis.password",
+    ];
     for (const spec of OPTION_SPECS) {
       assert.ok(spec.description.length > 0, spec.key);
       assert.equal(spec.default === undefined, noDefault.includes(spec.key), spec.key);
@@ -69,6 +76,11 @@ describe("config: precedence defaults < file < env < flags", () => {
       commandTimeoutMs: DEFAULTS.commandTimeoutMs,
       maxFrameBytes: DEFAULTS.maxFrameBytes,
       keepaliveIntervalMs: DEFAULTS.keepaliveIntervalMs,
+      maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
+      maxConnections: DEFAULTS.maxConnections,
+      maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
+      maxChannelBytes: DEFAULTS.maxChannelBytes,
+      maxKeyBytes: DEFAULTS.maxKeyBytes,
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,
@@ -111,6 +123,102 @@ describe("config: precedence defaults < file < env < flags", () => {
     const { handshake } = await loadConfig({ configPath: path });
     assert.equal(typeof handshake, "function");
     assert.deepEqual(await handshake?.({} as never), { status: 418, body: "teapot" });
+  });
+});
+
+describe("config: the limits", () => {
+  it("have the documented defaults", () => {
+    assert.deepEqual(
+      {
+        maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
+        maxConnections: DEFAULTS.maxConnections,
+        maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
+        maxChannelBytes: DEFAULTS.maxChannelBytes,
+        maxKeyBytes: DEFAULTS.maxKeyBytes,
+        allowedOrigins: DEFAULTS.allowedOrigins,
+      },
+      {
+        maxChannelsPerConnection: 1000,
+        maxConnections: 50000,
+        maxCommandsPerSecond: 10000,
+        maxChannelBytes: 256,
+        maxKeyBytes: 256,
+        allowedOrigins: [],
+      },
+    );
+    const table = renderConfigTable();
+    for (const [key, value] of [
+      ["maxChannelsPerConnection", "1000"],
+      ["maxConnections", "50000"],
+      ["maxCommandsPerSecond", "10000"],
+      ["maxChannelBytes", "256"],
+      ["maxKeyBytes", "256"],
+    ]) {
+      assert.match(table, new RegExp(`\\| \`${key}\` \\|.*\\| \`${value}\` \\|`), key);
+    }
+  });
+
+  it("are set from flags, env and the config file; 0 turns the command rate limit off", async () => {
+    const path = await configFile({ maxChannelsPerConnection: 3, maxKeyBytes: 32 });
+    const options = await loadConfig({
+      configPath: path,
+      env: { WEST_MAX_CONNECTIONS: "10", WEST_MAX_CHANNEL_BYTES: "64" },
+      flags: { maxCommandsPerSecond: "0" },
+    });
+    assert.equal(options.maxChannelsPerConnection, 3);
+    assert.equal(options.maxKeyBytes, 32);
+    assert.equal(options.maxConnections, 10);
+    assert.equal(options.maxChannelBytes, 64);
+    assert.equal(options.maxCommandsPerSecond, 0);
+  });
+
+  it("refuse values out of range", async () => {
+    await configError(
+      loadConfig({ flags: { maxChannelsPerConnection: "0" } }),
+      "invalid maxChannelsPerConnection (flag --max-channels-per-connection)",
+    );
+    await configError(loadConfig({ env: { WEST_MAX_CONNECTIONS: "0" } }), "maxConnections");
+    await configError(loadConfig({ env: { WEST_MAX_COMMANDS_PER_SECOND: "-1" } }), "maxCommandsPerSecond");
+    await configError(loadConfig({ flags: { maxKeyBytes: "65537" } }), "maxKeyBytes", "1 to 65536");
+  });
+
+  it("allowedOrigins: comma-separated in env and flags, a JSON array or a comma string in a file", async () => {
+    const fromEnv = await loadConfig({
+      env: { WEST_ALLOWED_ORIGINS: "https://app.example.com, http://localhost:3000" },
+    });
+    assert.deepEqual(fromEnv.allowedOrigins, ["https://app.example.com", "http://localhost:3000"]);
+    assert.deepEqual((await loadConfig({ flags: { allowedOrigins: "*" } })).allowedOrigins, ["*"]);
+    const fromArray = await configFile({ allowedOrigins: ["https://a.example", "https://b.example:8443/"] });
+    assert.deepEqual((await loadConfig({ configPath: fromArray })).allowedOrigins, [
+      "https://a.example",
+      "https://b.example:8443/",
+    ]);
+    const empty = await configFile({ allowedOrigins: [] });
+    assert.deepEqual((await loadConfig({ configPath: empty })).allowedOrigins, []);
+    const fromString = await configFile({ allowedOrigins: "https://a.example,https://b.example" });
+    assert.deepEqual((await loadConfig({ configPath: fromString })).allowedOrigins, [
+      "https://a.example",
+      "https://b.example",
+    ]);
+  });
+
+  it("allowedOrigins: an item that is not an origin or * is an error", async () => {
+    for (const bad of [
+      "example.com",
+      "https://a.example/path",
+      "https://a.example,,https://b.example",
+      "*,x y",
+    ]) {
+      await configError(
+        loadConfig({ env: { WEST_ALLOWED_ORIGINS: bad } }),
+        "invalid allowedOrigins (env WEST_ALLOWED_ORIGINS)",
+        "scheme://host[:port]",
+      );
+    }
+    await configError(
+      loadConfig({ configPath: await configFile({ allowedOrigins: [7] }) }),
+      "invalid allowedOrigins (config file",
+    );
   });
 });
 

@@ -34,6 +34,24 @@ describe("west --version and --help", () => {
     }
   });
 
+  it("start --help shows the limits with their defaults", async () => {
+    const west = await run("start", "--help");
+    const help = west.lines.stdout.join(" ").replace(/\s+/g, " ");
+    for (const [flag, env, fallback] of [
+      ["--max-channels-per-connection", "WEST_MAX_CHANNELS_PER_CONNECTION", "default 1000"],
+      ["--max-connections", "WEST_MAX_CONNECTIONS", "default 50000"],
+      ["--max-commands-per-second", "WEST_MAX_COMMANDS_PER_SECOND", "default 10000"],
+      ["--max-channel-bytes", "WEST_MAX_CHANNEL_BYTES", "default 256"],
+      ["--max-key-bytes", "WEST_MAX_KEY_BYTES", "default 256"],
+      ["--allowed-origins", "WEST_ALLOWED_ORIGINS", ""],
+    ]) {
+      const start = help.indexOf(`${flag} <`);
+      assert.ok(start >= 0, flag);
+      const entry = help.slice(start, help.indexOf(`(env ${env}`, start) + 80);
+      assert.ok(entry.includes(`(env ${env}${fallback === "" ? ")" : `, ${fallback})`}`), entry);
+    }
+  });
+
   it("console --help lists its options and the commands it understands", async () => {
     const west = await run("console", "--help");
     const help = west.lines.stdout.join("\n");
