@@ -21,6 +21,16 @@ export interface WestOptions {
   /** Every this many ms the server pings each socket and drops those that did not answer the last ping. Default 30000. */
   keepaliveIntervalMs?: number;
   /**
+   * A delivery that would take a WebSocket connection's queued outgoing bytes past this closes it with 4001
+   * "slow" (the delivery is dropped). Default 1 MiB.
+   */
+  slowConsumerBytes?: number;
+  /**
+   * A WebSocket connection whose queued outgoing bytes do not move for this many ms is closed with 4001 "slow";
+   * a connection so closed that does not read its backlog within this time is dropped. Default 10000.
+   */
+  slowConsumerStallMs?: number;
+  /**
    * Decides on each WebSocket upgrade: `true` accepts, `{ status, body }` refuses with that HTTP status,
    * anything else refuses with 401. May be async.
    */
@@ -38,6 +48,8 @@ export const DEFAULTS = {
   commandTimeoutMs: 2000,
   maxFrameBytes: 1024 * 1024,
   keepaliveIntervalMs: 30_000,
+  slowConsumerBytes: 1024 * 1024,
+  slowConsumerStallMs: 10_000,
   logLevel: "info",
 } as const satisfies WestOptions;
 

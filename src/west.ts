@@ -39,6 +39,10 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             port,
             maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
             keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+            slowConsumers: {
+              maxQueuedBytes: options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes,
+              stallMs: options.slowConsumerStallMs ?? DEFAULTS.slowConsumerStallMs,
+            },
             handshake: options.handshake,
             ready,
           },

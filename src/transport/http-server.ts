@@ -11,6 +11,7 @@ import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
+import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
 import { attachSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
@@ -28,6 +29,7 @@ export interface HttpServerOptions {
   port: number;
   maxFrameBytes: number;
   keepaliveIntervalMs: number;
+  slowConsumers: SlowConsumerLimits;
   handshake: HandshakeHook | undefined;
   /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
   ready: Promise<void>;
@@ -51,7 +53,8 @@ export async function startHttpServer(
     json: frameEncoder(jsonCodec),
     pb: frameEncoder(pbCodec),
   } satisfies Record<ProtocolName, unknown>;
-  const context = { core, logger, batcher: new WriteBatcher() };
+  const slowConsumers = new SlowConsumers(options.slowConsumers, logger);
+  const context = { core, logger, batcher: new WriteBatcher(), slowConsumers };
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -123,6 +126,7 @@ export async function startHttpServer(
     async close() {
       closing = true;
       stopKeepalive();
+      slowConsumers.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       for (const socket of upgrading) refuseUpgrade(socket, SHUTTING_DOWN);

@@ -4,12 +4,14 @@ import type { Core } from "../core/core.js";
 import type { Message, Reply } from "../core/message.js";
 import type { Logger } from "../log.js";
 import type { Codec } from "../protocols/codec.js";
+import type { SlowConsumers } from "./slow-consumers.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
 export interface SocketContext {
   core: Core;
   logger: Logger;
   batcher: WriteBatcher;
+  slowConsumers: SlowConsumers;
 }
 
 /** Binds one WebSocket (over the raw `connection`) to one core Session through its protocol's codec. */
@@ -19,7 +21,7 @@ export function attachSocket(
   codec: Codec,
   encode: (message: Message) => Buffer,
   key: string,
-  { core, logger, batcher }: SocketContext,
+  { core, logger, batcher, slowConsumers }: SocketContext,
 ): void {
   // Log lines name the connection; no child logger, which would cost every idle connection memory.
   const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
@@ -36,11 +38,17 @@ export function attachSocket(
       // The frame is complete (built once per message and protocol, see frameEncoder), so it goes to the
       // socket as is. With no compression ws writes every frame at once, so frames never interleave, and
       // ws's bufferedAmount and close state still see these bytes.
+      if (slowConsumers.exceeds(connection, frame.length)) {
+        slowConsumers.cut(queue, "bytes");
+        return;
+      }
+      queue.offered += frame.length;
       batcher.hold(connection);
       connection.write(frame);
     },
   };
   const session = core.open(key, endpoint);
+  const queue = slowConsumers.watch(socket, connection, session, codec.name);
   const onReply = (reply: Reply) => endpoint.deliver(reply);
   logger.info(about({}), "connected");
 
@@ -60,6 +68,7 @@ export function attachSocket(
   socket.on("error", (error) => logger.info(about({ err: error }), "socket error"));
   socket.on("close", (code: number) => {
     logger.info(about({ code }), "disconnected");
+    slowConsumers.forget(queue);
     session
       .close()
       .catch((error: unknown) => logger.error(about({ err: error }), "cleanup after close failed"));

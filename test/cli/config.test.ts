@@ -69,6 +69,8 @@ describe("config: precedence defaults < file < env < flags", () => {
       commandTimeoutMs: DEFAULTS.commandTimeoutMs,
       maxFrameBytes: DEFAULTS.maxFrameBytes,
       keepaliveIntervalMs: DEFAULTS.keepaliveIntervalMs,
+      slowConsumerBytes: DEFAULTS.slowConsumerBytes,
+      slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,
