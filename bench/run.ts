@@ -8,9 +8,18 @@ import type { BenchReport } from "./report/bench-report.js";
 import { commit, machine, versionOf } from "./report/environment.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { writeResults } from "./report/write-results.js";
+import { runSlowConsumer } from "./scenarios/slow-consumer.js";
 import { SYSTEMS, type SystemId } from "./systems/systems.js";
 
-const SECTIONS = ["fanout", "channels", "p2p", "connections", "in-process", "redis"] as const;
+const SECTIONS = [
+  "fanout",
+  "channels",
+  "p2p",
+  "connections",
+  "in-process",
+  "redis",
+  "slow-consumer",
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `npm run bench [-- options]
@@ -76,6 +85,17 @@ if (has("redis")) {
     skipped: `${error instanceof Error ? error.message : String(error)} (is redis-server installed?)`,
   }));
 }
+let slowConsumer: BenchReport["slowConsumer"];
+if (has("slow-consumer")) {
+  log("slow-consumer scenario (WEST-TS alone)");
+  slowConsumer = await runSlowConsumer({
+    subscribers: 100,
+    window: 100,
+    phaseMs: values.quick ? 1_000 : 3_000,
+    maxDeliveries: 300_000,
+    repeats: values.quick ? 1 : 3,
+  });
+}
 
 const selected = SYSTEMS.filter((system) => systems.includes(system.id));
 const fanoutSizes = config.fanout.subscribers.map((s) => s.toLocaleString("en-US")).join(", ");
@@ -108,6 +128,7 @@ const report: BenchReport = {
   results,
   ...(inProcess === undefined ? {} : { inProcess }),
   ...(redisModes === undefined ? {} : { redisModes }),
+  ...(slowConsumer === undefined ? {} : { slowConsumer }),
   notes,
   failures,
 };

@@ -168,6 +168,26 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "origins are refused with 403; requests without an Origin header (not browsers) are always allowed.",
   },
   {
+    key: "slowConsumerBytes",
+    type: "integer",
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: DEFAULTS.slowConsumerBytes,
+    description:
+      "A delivery that would take a socket's queued outgoing bytes past this closes it with 4001 `slow` " +
+      "(slow consumer); the publisher and the other subscribers never wait for it.",
+  },
+  {
+    key: "slowConsumerStallMs",
+    type: "integer",
+    min: 10,
+    max: MAX_TIMER_MS,
+    default: DEFAULTS.slowConsumerStallMs,
+    description:
+      "A socket whose queued outgoing bytes do not move for this long is closed with 4001 `slow`; a socket so " +
+      "closed that does not read its backlog within this time is dropped.",
+  },
+  {
     key: "handshake",
     type: "module",
     description:

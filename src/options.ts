@@ -48,6 +48,16 @@ export interface WestOptions {
    */
   allowedOrigins?: readonly string[];
   /**
+   * A delivery that would take a WebSocket connection's queued outgoing bytes past this closes it with 4001
+   * "slow" (the delivery is dropped). Default 1 MiB.
+   */
+  slowConsumerBytes?: number;
+  /**
+   * A WebSocket connection whose queued outgoing bytes do not move for this many ms is closed with 4001 "slow";
+   * a connection so closed that does not read its backlog within this time is dropped. Default 10000.
+   */
+  slowConsumerStallMs?: number;
+  /**
    * Decides on each WebSocket upgrade: `true` accepts, `{ status, body }` refuses with that HTTP status,
    * anything else refuses with 401. May be async.
    */
@@ -71,6 +81,8 @@ export const DEFAULTS = {
   maxChannelBytes: 256,
   maxKeyBytes: 256,
   allowedOrigins: [],
+  slowConsumerBytes: 1024 * 1024,
+  slowConsumerStallMs: 10_000,
   logLevel: "info",
 } as const satisfies WestOptions;
 

@@ -45,6 +45,10 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             port,
             maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
             keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+            slowConsumers: {
+              maxQueuedBytes: options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes,
+              stallMs: options.slowConsumerStallMs ?? DEFAULTS.slowConsumerStallMs,
+            },
             handshake: options.handshake,
             maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
             maxCommandsPerSecond: options.maxCommandsPerSecond ?? DEFAULTS.maxCommandsPerSecond,

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { WestOptions } from "../../src/options.js";
 import { processCpuMicros, processPeakRssBytes, processRssBytes } from "./proc-stats.js";
 import { withTimeout } from "./timeout.js";
 
@@ -29,8 +30,9 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio). */
-export async function forkNodeServer(system: string): Promise<ServerProcess> {
-  const child = fork(new URL("../server-child.js", import.meta.url), [system], {
+export async function forkNodeServer(system: string, westOptions?: WestOptions): Promise<ServerProcess> {
+  const args = westOptions === undefined ? [system] : [system, JSON.stringify(westOptions)];
+  const child = fork(new URL("../server-child.js", import.meta.url), args, {
     // Not the bench process's flags (--expose-gc, a large young generation): each server runs as deployed.
     execArgv: [],
     stdio: ["ignore", "inherit", "inherit", "ipc"],

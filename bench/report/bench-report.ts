@@ -2,6 +2,7 @@ import type { CaseResult } from "../harness/records.js";
 import type { SuiteConfig } from "../harness/suite-config.js";
 import type { ScenarioResult } from "../in-process.js";
 import type { ModeResult } from "../redis-modes.js";
+import type { SlowConsumerResult } from "../scenarios/slow-consumer.js";
 
 /** Everything one `npm run bench` measured: written as JSON, and rendered as markdown and SVG. */
 export interface BenchReport {
@@ -18,6 +19,8 @@ export interface BenchReport {
   inProcess?: ScenarioResult[];
   /** WEST alone, on one node and on three nodes over Redis; or why it was skipped. */
   redisModes?: ModeResult[] | { skipped: string };
+  /** WEST alone: the others' deliveries without and with one stalled subscriber. */
+  slowConsumer?: SlowConsumerResult[];
   notes: string[];
   /** One line per failed case, also printed; a run with any makes `npm run bench` exit non-zero. */
   failures: string[];

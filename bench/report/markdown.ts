@@ -233,6 +233,35 @@ function redisTable(report: BenchReport): string[] {
   return [...lines, ""];
 }
 
+function slowConsumerTable(report: BenchReport): string[] {
+  if (report.slowConsumer === undefined) return [];
+  const lines = [
+    "## WEST-TS with a stalled subscriber (same run; its byte limit raised so it stays through the phase)",
+    "",
+    ...header([
+      "case",
+      "run",
+      "others' deliveries/s",
+      "server CPU µs/delivery",
+      "p99 ms",
+      "server peak RSS MiB",
+    ]),
+  ];
+  for (const { case: title, run, measurement: m } of report.slowConsumer) {
+    lines.push(
+      row([
+        title,
+        String(run),
+        integer(m.deliveriesPerSecond),
+        micros(m.serverCpuMicrosPerDelivery),
+        millis(m.latencyMicros.p99),
+        mebibytes(m.serverPeakRssBytes),
+      ]),
+    );
+  }
+  return [...lines, ""];
+}
+
 /**
  * Where the busiest load process was near a full core, or server and load together filled the machine:
  * there deliveries/s and latency say more about the client or the machine than about the server.
@@ -292,6 +321,7 @@ export function renderMarkdown(report: BenchReport): string {
     "",
     ...inProcessTable(report),
     ...redisTable(report),
+    ...slowConsumerTable(report),
     "## Notes",
     "",
     ...limitNotes(report),

@@ -1,6 +1,6 @@
 import { assertComplete, measureDeliveries } from "../harness/measure-deliveries.js";
 import type { DeliveryMeasurement } from "../harness/records.js";
-import { OPEN_TIMEOUT_MS, openAll, startRig } from "../harness/rig.js";
+import { OPEN_TIMEOUT_MS, openAll, type Rig, startRig } from "../harness/rig.js";
 import type { DialectName } from "../systems/dialect.js";
 import type { System } from "../systems/systems.js";
 
@@ -24,6 +24,37 @@ export interface FanoutSpec {
 const CHANNEL = "fanout";
 
 /**
+ * A measured phase of the rig's one publisher on `channel`: `publishes` (at least, with `durationMs`), `window` in
+ * flight, and every one of the `subscribers` receivers must get each.
+ */
+export function publishPhase(
+  rig: Rig,
+  channel: string,
+  spec: Pick<FanoutSpec, "subscribers" | "maxDeliveries">,
+): (
+  publishes: number,
+  window: number,
+  durationMs?: number,
+  profileLabel?: string,
+) => Promise<DeliveryMeasurement> {
+  return (publishes, window, durationMs, profileLabel) =>
+    measureDeliveries(
+      rig,
+      spec.subscribers,
+      {
+        kind: "publish",
+        plan: { fixed: channel },
+        perConnection: publishes,
+        window,
+        durationMs,
+        maxPerConnection: Math.ceil(spec.maxDeliveries / spec.subscribers),
+      },
+      (sent) => sent.sent[0] ?? 0,
+      profileLabel,
+    );
+}
+
+/**
  * One publisher and `subscribers` subscribers on one channel. After a warm-up, one phase per window: for
  * `phaseMs` the publisher keeps `window` publishes unacknowledged; every subscriber must receive every publish.
  */
@@ -39,21 +70,7 @@ export async function runFanout(
     await Promise.all(rig.receivers.map((agent) => agent.subscribe({ fixed: CHANNEL }, OPEN_TIMEOUT_MS)));
     await openAll([rig.senders], { url, dialect, keyPrefix: "pub-" }, 1);
 
-    const phase = (publishes: number, window: number, durationMs?: number, profileLabel?: string) =>
-      measureDeliveries(
-        rig,
-        spec.subscribers,
-        {
-          kind: "publish",
-          plan: { fixed: CHANNEL },
-          perConnection: publishes,
-          window,
-          durationMs,
-          maxPerConnection: Math.ceil(spec.maxDeliveries / spec.subscribers),
-        },
-        (sent) => sent.sent[0] ?? 0,
-        profileLabel,
-      );
+    const phase = publishPhase(rig, CHANNEL, spec);
     assertComplete(
       await phase(Math.max(5, Math.ceil(spec.warmupDeliveries / spec.subscribers)), 10),
       "warm-up",

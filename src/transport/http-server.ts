@@ -12,6 +12,7 @@ import { textCodec } from "../protocols/text.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
 import { originPolicy } from "./origin.js";
+import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
 import { attachSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
@@ -29,6 +30,7 @@ export interface HttpServerOptions {
   port: number;
   maxFrameBytes: number;
   keepaliveIntervalMs: number;
+  slowConsumers: SlowConsumerLimits;
   handshake: HandshakeHook | undefined;
   /** WebSockets served at once; one more is closed at once with 1013. */
   maxConnections: number;
@@ -59,11 +61,13 @@ export async function startHttpServer(
     json: frameEncoder(jsonCodec),
     pb: frameEncoder(pbCodec),
   } satisfies Record<ProtocolName, unknown>;
+  const slowConsumers = new SlowConsumers(options.slowConsumers, logger);
   const context = {
     core,
     logger,
     batcher: new WriteBatcher(),
     maxCommandsPerSecond: options.maxCommandsPerSecond,
+    slowConsumers,
   };
   const originRefusal = originPolicy(options.allowedOrigins);
   const sockets = new WebSocketServer({
@@ -151,6 +155,7 @@ export async function startHttpServer(
     async close() {
       closing = true;
       stopKeepalive();
+      slowConsumers.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       for (const socket of upgrading) refuseUpgrade(socket, SHUTTING_DOWN);

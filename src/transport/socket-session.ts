@@ -5,6 +5,7 @@ import { type Message, type Reply, reply } from "../core/message.js";
 import type { Logger } from "../log.js";
 import type { Codec, Decoded } from "../protocols/codec.js";
 import { CommandRate } from "./command-rate.js";
+import type { SlowConsumers } from "./slow-consumers.js";
 import { Outbox, type WriteBatcher } from "./write-batcher.js";
 
 export interface SocketContext {
@@ -13,6 +14,7 @@ export interface SocketContext {
   batcher: WriteBatcher;
   /** Frames a socket may send per second (see CommandRate); 0: no limit. */
   maxCommandsPerSecond: number;
+  slowConsumers: SlowConsumers;
 }
 
 /** Binds one WebSocket (over the raw `connection`) to one core Session through its protocol's codec. */
@@ -22,7 +24,7 @@ export function attachSocket(
   codec: Codec,
   encode: (message: Message) => Buffer,
   key: string,
-  { core, logger, batcher, maxCommandsPerSecond }: SocketContext,
+  { core, logger, batcher, maxCommandsPerSecond, slowConsumers }: SocketContext,
 ): void {
   // Log lines name the connection; no child logger, which would cost every idle connection memory.
   const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
@@ -42,10 +44,17 @@ export function attachSocket(
         logger.error(about({ err: error, event: message.event }), "message could not be encoded");
         return;
       }
+      // Bytes held in the outbox for this tick count as queued too.
+      if (slowConsumers.exceeds(outbox.bytes + connection.writableLength, frame.length)) {
+        slowConsumers.cut(queue, "bytes");
+        return;
+      }
+      queue.offered += frame.length;
       batcher.write(outbox, frame);
     },
   };
   const session = core.open(key, endpoint);
+  const queue = slowConsumers.watch(socket, connection, session, codec.name);
   const onReply = (answer: Reply) => endpoint.deliver(answer);
   const rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;
   logger.info(about({}), "connected");
@@ -73,6 +82,7 @@ export function attachSocket(
   socket.on("error", (error) => logger.info(about({ err: error }), "socket error"));
   socket.on("close", (code: number) => {
     logger.info(about({ code }), "disconnected");
+    slowConsumers.forget(queue);
     session
       .close()
       .catch((error: unknown) => logger.error(about({ err: error }), "cleanup after close failed"));

@@ -17,11 +17,6 @@ export class Outbox {
     private readonly connection: Duplex,
   ) {}
 
-  /** Queued bytes in all: held here, and written but not yet taken by the kernel (ws's bufferedAmount). */
-  get queuedBytes(): number {
-    return this.bytes + this.socket.bufferedAmount;
-  }
-
   /** Adds a frame; true when the outbox was empty (so it needs a flush). */
   add(frame: Buffer): boolean {
     this.bytes += frame.length;

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import type { CaseResult, Measurement } from "../../bench/harness/records.js";
 import { runSuite } from "../../bench/harness/suite.js";
 import { tinySuite } from "../../bench/harness/suite-config.js";
-import type { BenchReport } from "../../bench/report/bench-report.js";
 import { renderMarkdown } from "../../bench/report/markdown.js";
 import { renderSvgChart } from "../../bench/report/svg-chart.js";
+import { testReport } from "../helpers/bench-report.js";
 
 const finite = (value: number, what: string) =>
   assert.ok(Number.isFinite(value) && value >= 0, `${what}: ${value}`);
@@ -71,18 +71,7 @@ test("the harness takes WEST-TS and the ws forwarder through every scenario, los
     if (result.system === "ws-forwarder" && result.headline.median > 0) assert.equal(result.vsReference, 1);
   }
 
-  const report: BenchReport = {
-    startedAt: new Date().toISOString(),
-    durationSeconds: 1,
-    suite: "custom",
-    machine: { node: process.version, cores: 2, cpu: "test", platform: "test", memoryGiB: 1 },
-    commit: "test",
-    systems: [],
-    config,
-    results,
-    notes: [],
-    failures: [],
-  };
+  const report = testReport({ config, results });
   const markdown = renderMarkdown(report);
   assert.match(markdown, /\| fanout 10 subscribers, JSON, 5 in flight \| WEST-TS \|/);
   assert.match(markdown, /\| 20 \| ws forwarder \|/);

@@ -81,6 +81,8 @@ describe("config: precedence defaults < file < env < flags", () => {
       maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
       maxChannelBytes: DEFAULTS.maxChannelBytes,
       maxKeyBytes: DEFAULTS.maxKeyBytes,
+      slowConsumerBytes: DEFAULTS.slowConsumerBytes,
+      slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,
