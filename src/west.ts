@@ -1,6 +1,9 @@
+import { createTokenVerifier } from "./auth/jwt-verifier.js";
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { Core } from "./core/core.js";
 import { isValidKey } from "./core/names.js";
+import { Permissions } from "./core/permissions.js";
+import type { Identity } from "./core/session.js";
 import type { Awaitable, Dist } from "./dist/dist.js";
 import { localDist } from "./dist/local.js";
 import { startRedisDist } from "./dist/redis/redis-dist.js";
@@ -10,8 +13,11 @@ import { startHttpServer } from "./transport/http-server.js";
 
 /** A running WEST node. */
 export interface WestNode {
-  /** A new in-process client with identity `key`; `onMessage` gets its deliveries and notices. */
-  client(key: string, onMessage?: MessageHandler): WestClient;
+  /**
+   * A new in-process client with identity `key`; `onMessage` gets its deliveries and notices. The permission
+   * rules apply to it with `identity.claims` as its token's claims, unless `identity.trusted`.
+   */
+  client(key: string, onMessage?: MessageHandler, identity?: Identity): WestClient;
   /** Closes every client, releases every channel and stops listening. */
   stop(): Promise<void>;
   /** The node's base URL (http://host:port), or undefined when embedded only. */
@@ -22,7 +28,14 @@ export interface WestNode {
 
 export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const logger = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel);
-  const core = new Core({ logger, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs });
+  const permissions =
+    options.permissions === undefined ? undefined : Permissions.compile(options.permissions);
+  const verifier = await createTokenVerifier(options.auth);
+  const core = new Core({
+    logger,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+    permissions,
+  });
   const port = options.port ?? DEFAULTS.port;
   // Listen first, so that the node's heartbeat carries its URL; sockets wait until the Dist is attached.
   let joined: () => void = () => undefined;
@@ -40,6 +53,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
             keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
             handshake: options.handshake,
+            verifier,
             ready,
           },
           logger,
@@ -59,14 +73,14 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   return {
     url: server?.url,
     port: server?.port,
-    client(key, onMessage) {
+    client(key, onMessage, identity) {
       if (stopped) throw new Error("this WEST node is stopped");
       if (!isValidKey(key)) {
         throw new TypeError(
           `invalid client key ${JSON.stringify(key)}: 1-256 bytes, no whitespace, control characters or '"', and not "west"`,
         );
       }
-      return new WestClient((endpoint) => core.open(key, endpoint), onMessage, logger);
+      return new WestClient((endpoint) => core.open(key, endpoint, identity), onMessage, logger);
     },
     async stop() {
       if (stopped) return;

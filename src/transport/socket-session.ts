@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import type { Core } from "../core/core.js";
 import type { Message, Reply } from "../core/message.js";
+import type { Identity } from "../core/session.js";
 import type { Logger } from "../log.js";
 import type { Codec } from "../protocols/codec.js";
 import type { WriteBatcher } from "./write-batcher.js";
@@ -20,6 +21,7 @@ export function attachSocket(
   encode: (message: Message) => Buffer,
   key: string,
   { core, logger, batcher }: SocketContext,
+  identity?: Identity,
 ): void {
   // Log lines name the connection; no child logger, which would cost every idle connection memory.
   const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
@@ -40,7 +42,7 @@ export function attachSocket(
       connection.write(frame);
     },
   };
-  const session = core.open(key, endpoint);
+  const session = core.open(key, endpoint, identity);
   const onReply = (reply: Reply) => endpoint.deliver(reply);
   logger.info(about({}), "connected");
 

@@ -223,8 +223,12 @@ export async function protocolClient(
 export type UpgradeOutcome = { opened: TestSocket } | { status: number; body: string };
 
 /** Asks for a WebSocket at `path` (raw, not encoded) and reports whether it opened or how it was refused. */
-export function tryUpgrade(wsUrl: string, path: string): Promise<UpgradeOutcome> {
-  const ws = new WebSocket(`${wsUrl}${path}`);
+export function tryUpgrade(
+  wsUrl: string,
+  path: string,
+  options: WebSocket.ClientOptions = {},
+): Promise<UpgradeOutcome> {
+  const ws = new WebSocket(`${wsUrl}${path}`, options);
   const socket = new TestSocket(ws);
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve({ opened: socket }));
