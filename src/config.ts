@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Permissions } from "./core/permissions.js";
 import type { LogLevel } from "./log.js";
-import { DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
+import { DEFAULTS, JWT_ALGORITHMS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 
 /**
  * One configurable option. Its env and flag names derive from `key` (see `envName`, `optionFlag`), and the
@@ -35,10 +36,16 @@ type ValueType =
    */
   | { type: "list"; items: string; pattern: RegExp }
   /** A module path, resolved relative to the config file; its default export is the value. Config file only. */
-  | { type: "module" };
+  | { type: "module" }
+  /** A file path; in a config file, relative to the file. */
+  | { type: "path" }
+  /** One or more of `choices`, comma-separated in env and flags; a JSON array or that string in a file. */
+  | { type: "choices"; choices: readonly string[] }
+  /** A JSON value that `check` accepts (it throws a TypeError saying what is wrong). Config file only. */
+  | { type: "json"; shape: string; check: (value: unknown) => void };
 
-/** A checked value: module paths are strings until loaded, addresses and lists a list. */
-type Value = string | number | boolean | string[];
+/** A checked value: module paths are strings until loaded, addresses and lists a list, json values as parsed. */
+type Value = string | number | boolean | string[] | object;
 
 export const LOG_LEVELS = Object.keys({
   fatal: true,
@@ -193,7 +200,54 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description:
       "Path of a module, relative to the config file, whose default export decides each WebSocket upgrade " +
       "(it gets the HTTP request): `true` accepts, `{status, body}` refuses with that HTTP status, anything " +
-      "else refuses with 401. May be async.",
+      "else refuses with 401. May be async. With auth on, it runs after the token check and gets the verified " +
+      "identity `{key, claims}` as its second argument.",
+  },
+  {
+    key: "auth.jwtSecret",
+    type: "string",
+    secret: true,
+    description:
+      "Turns on connection tokens (JWT) signed with this shared secret (HS256, HS384, HS512; at least 32 bytes). " +
+      "The token's `sub` is the client's key. Instead of `auth.jwtPublicKey` or `auth.jwtPublicKeyFile`.",
+  },
+  {
+    key: "auth.jwtPublicKey",
+    type: "string",
+    description:
+      "Turns on connection tokens (JWT) signed with a private key: the public key, PEM (SPKI, " +
+      "`-----BEGIN PUBLIC KEY-----`; `\\n` escapes count as newlines). RSA (RS*, PS*), EC P-256/384/521 " +
+      "(ES256/384/512) or Ed25519 (EdDSA).",
+  },
+  {
+    key: "auth.jwtPublicKeyFile",
+    type: "path",
+    description: "As `auth.jwtPublicKey`, read from this PEM file (in a config file: relative to it).",
+  },
+  {
+    key: "auth.algorithms",
+    type: "choices",
+    choices: JWT_ALGORITHMS,
+    description: "The signature algorithms accepted; default: every one that fits the key.",
+  },
+  {
+    key: "auth.issuer",
+    type: "string",
+    description: "With auth on: tokens must have this `iss` claim.",
+  },
+  {
+    key: "auth.audience",
+    type: "string",
+    description: "With auth on: tokens must have this `aud` claim (or list it).",
+  },
+  {
+    key: "permissions",
+    type: "json",
+    shape: "permission rules",
+    check: (value) => Permissions.compile(value),
+    description:
+      "Who may register, send, subscribe and publish on which channels: " +
+      '`{"default": "deny", "rules": [...]}`. None: every command is allowed.',
   },
   {
     key: "redis.url",
@@ -292,7 +346,7 @@ export function parseOptionText(key: string, raw: string, source: string): Value
 
 /** Only a config file can set it: its value is not text, or it is a path relative to the file. */
 export function isFileOnly(spec: OptionSpec): boolean {
-  return spec.type === "module";
+  return spec.type === "module" || spec.type === "json";
 }
 
 export const CONFIG_ENV = "WEST_CONFIG";
@@ -383,7 +437,8 @@ function fileValues(file: ConfigFile): Map<string, Value> {
       const spec = OPTION_SPECS.find((candidate) => candidate.key === key);
       if (spec !== undefined) {
         const value = checked(spec, raw, source);
-        values.set(key, spec.type === "module" ? resolve(dirname(file.path), value as string) : value);
+        const relative = spec.type === "module" || spec.type === "path";
+        values.set(key, relative ? resolve(dirname(file.path), value as string) : value);
       } else if (
         isPlainObject(raw) &&
         OPTION_SPECS.some((candidate) => candidate.key.startsWith(`${key}.`))
@@ -418,6 +473,7 @@ function checked(spec: OptionSpec, value: unknown, source: string, given = value
       return value;
     case "string":
     case "module":
+    case "path":
       if (typeof value !== "string" || value.trim() === "") return fail("a non-empty string");
       if (spec.type === "string" && [...(spec.forbidden ?? "")].some((char) => value.includes(char)))
         return fail(`a non-empty string without ${[...(spec.forbidden ?? "")].join(" or ")}`);
@@ -452,6 +508,19 @@ function checked(spec: OptionSpec, value: unknown, source: string, given = value
         return fail(expected);
       return list as string[];
     }
+    case "choices": {
+      const list = typeof value === "string" ? value.split(",").map((item) => item.trim()) : value;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((item) => spec.choices.includes(item)))
+        return fail(`one or more of ${spec.choices.join(", ")}, comma-separated (or a JSON array)`);
+      return list as string[];
+    }
+    case "json":
+      try {
+        spec.check(value);
+      } catch (error) {
+        throw new ConfigError(`invalid ${spec.key} (${source}): ${(error as Error).message}`);
+      }
+      return value as object;
   }
 }
 
@@ -560,5 +629,11 @@ function typeText(spec: OptionSpec): string {
       return `list of ${spec.items}`;
     case "module":
       return "module path (config file only)";
+    case "path":
+      return "file path";
+    case "choices":
+      return `list of ${spec.choices.join(", ")}`;
+    case "json":
+      return `${spec.shape} (config file only)`;
   }
 }

@@ -12,7 +12,9 @@ export type {
   RequestId,
 } from "./core/message.js";
 export { COMMANDS, DELIVERY_EVENT, isDelivery, REPLY_EVENTS, SERVER_KEY } from "./core/message.js";
+export type { GuardedAction, PermissionRule, PermissionsConfig } from "./core/permissions.js";
+export type { Identity } from "./core/session.js";
 export type { Awaitable, Dist, DistFactory, DistHost } from "./dist/dist.js";
 export type { LogLevel } from "./log.js";
-export type { WestOptions } from "./options.js";
+export type { AuthOptions, VerifiedIdentity, WestOptions } from "./options.js";
 export { startWest, type WestNode } from "./west.js";

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { PermissionsConfig } from "./core/permissions.js";
 import type { DistFactory } from "./dist/dist.js";
 import type { Logger, LogLevel } from "./log.js";
 
@@ -59,9 +60,14 @@ export interface WestOptions {
   slowConsumerStallMs?: number;
   /**
    * Decides on each WebSocket upgrade: `true` accepts, `{ status, body }` refuses with that HTTP status,
-   * anything else refuses with 401. May be async.
+   * anything else refuses with 401. May be async. With `auth` on, it runs after the token was verified and
+   * gets the verified identity as its second argument.
    */
   handshake?: HandshakeHook;
+  /** Signed connection tokens (JWT). Off unless one of jwtSecret, jwtPublicKey, jwtPublicKeyFile is set. */
+  auth?: AuthOptions;
+  /** Who may register, send, subscribe and publish on which channels. None: every command is allowed. */
+  permissions?: PermissionsConfig;
   /** Log level of the default pino logger. Default "info". */
   logLevel?: LogLevel;
   /** A pino logger to use instead of the default one. */
@@ -86,7 +92,50 @@ export const DEFAULTS = {
   logLevel: "info",
 } as const satisfies WestOptions;
 
-export type HandshakeHook = (request: IncomingMessage) => unknown;
+export type HandshakeHook = (request: IncomingMessage, identity?: VerifiedIdentity) => unknown;
+
+/** A client whose token was verified: its key (the token's `sub`) and the token's claims. */
+export interface VerifiedIdentity {
+  key: string;
+  claims: Readonly<Record<string, unknown>>;
+}
+
+/** The JWS algorithms a token may be signed with. */
+export const JWT_ALGORITHMS = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/**
+ * Connection tokens: a JWT in the upgrade's `Authorization: Bearer` header or `?token=` query parameter,
+ * whose `sub` is the client's key. Exactly one of the three key options turns it on.
+ */
+export interface AuthOptions {
+  /** Shared secret (HMAC, HS256/384/512), at least 32 bytes of UTF-8. */
+  jwtSecret?: string;
+  /** Public key, PEM (SPKI, `-----BEGIN PUBLIC KEY-----`); `\n` escapes count as newlines. */
+  jwtPublicKey?: string;
+  /** Path of a PEM file holding the public key. */
+  jwtPublicKeyFile?: string;
+  /** Accepted algorithms; default: every one that fits the key (HS* for a secret, RS* and PS* for RSA, ...). */
+  algorithms?: JwtAlgorithm[];
+  /** Required `iss` claim. */
+  issuer?: string;
+  /** Required `aud` claim (a token may list several audiences). */
+  audience?: string;
+}
 
 export interface RedisOptions {
   /** One Redis (global mode): redis://[user:pass@]host:port, or rediss:// for TLS. */

@@ -1,6 +1,9 @@
+import { createTokenVerifier } from "./auth/jwt-verifier.js";
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { Core } from "./core/core.js";
 import { isValidKey, keyRule } from "./core/names.js";
+import { Permissions } from "./core/permissions.js";
+import type { Identity } from "./core/session.js";
 import type { Awaitable, Dist } from "./dist/dist.js";
 import { localDist } from "./dist/local.js";
 import { startRedisDist } from "./dist/redis/redis-dist.js";
@@ -10,8 +13,11 @@ import { startHttpServer } from "./transport/http-server.js";
 
 /** A running WEST node. */
 export interface WestNode {
-  /** A new in-process client with identity `key`; `onMessage` gets its deliveries and notices. */
-  client(key: string, onMessage?: MessageHandler): WestClient;
+  /**
+   * A new in-process client with identity `key`; `onMessage` gets its deliveries and notices. The permission
+   * rules apply to it with `identity.claims` as its token's claims, unless `identity.trusted`.
+   */
+  client(key: string, onMessage?: MessageHandler, identity?: Identity): WestClient;
   /** Closes every client, releases every channel and stops listening. */
   stop(): Promise<void>;
   /** The node's base URL (http://host:port), or undefined when embedded only. */
@@ -22,13 +28,17 @@ export interface WestNode {
 
 export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const logger = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel);
+  const permissions =
+    options.permissions === undefined ? undefined : Permissions.compile(options.permissions);
+  const maxKeyBytes = options.maxKeyBytes ?? DEFAULTS.maxKeyBytes;
+  const verifier = await createTokenVerifier(options.auth, maxKeyBytes);
   const core = new Core({
     logger,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? DEFAULTS.maxChannelsPerConnection,
     maxChannelBytes: options.maxChannelBytes ?? DEFAULTS.maxChannelBytes,
+    permissions,
   });
-  const maxKeyBytes = options.maxKeyBytes ?? DEFAULTS.maxKeyBytes;
   const port = options.port ?? DEFAULTS.port;
   // Listen first, so that the node's heartbeat carries its URL; sockets wait until the Dist is attached.
   let joined: () => void = () => undefined;
@@ -54,6 +64,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             maxCommandsPerSecond: options.maxCommandsPerSecond ?? DEFAULTS.maxCommandsPerSecond,
             maxKeyBytes,
             allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
+            verifier,
             ready,
           },
           logger,
@@ -73,12 +84,12 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   return {
     url: server?.url,
     port: server?.port,
-    client(key, onMessage) {
+    client(key, onMessage, identity) {
       if (stopped) throw new Error("this WEST node is stopped");
       if (!isValidKey(key, maxKeyBytes)) {
         throw new TypeError(`invalid client key ${JSON.stringify(key)}: ${keyRule(maxKeyBytes)}`);
       }
-      return new WestClient((endpoint) => core.open(key, endpoint), onMessage, logger);
+      return new WestClient((endpoint) => core.open(key, endpoint, identity), onMessage, logger);
     },
     async stop() {
       if (stopped) return;

@@ -25,6 +25,7 @@ interface ConsoleOptions {
   url: string;
   key: string;
   protocol: ProtocolName;
+  token?: string;
 }
 
 /** `west console`: an interactive client of a running node, one command per line of stdin. */
@@ -35,14 +36,20 @@ export function defineConsoleCommand(program: Command): void {
     .requiredOption("--key <key>", "your client key: the `from` of everything you send")
     .option("--url <url>", "the node's WebSocket address", "ws://127.0.0.1:8080")
     .addOption(new Option("--protocol <protocol>", "wire protocol").choices(PROTOCOL_NAMES).default("text"))
+    .addOption(
+      new Option(
+        "--token <jwt>",
+        "connection token for a node with auth on (sent as Authorization: Bearer)",
+      ).env("WEST_TOKEN"),
+    )
     .addHelpText("after", `\n${COMMANDS_HELP}`)
     .action(async (options: ConsoleOptions) => process.exit(await runConsole(options)));
 }
 
 /** Resolves with the exit code: 0 after EOF or a 1000 close, 1 on any other close or a failed connection. */
-async function runConsole({ url, key, protocol }: ConsoleOptions): Promise<number> {
+async function runConsole({ url, key, protocol, token }: ConsoleOptions): Promise<number> {
   const address = `${url.replace(/^http/, "ws").replace(/\/+$/, "")}/websocket/${protocol}/${encodeURIComponent(key)}`;
-  const socket = await connect(address);
+  const socket = await connect(address, token);
   if (typeof socket === "string") {
     console.error(`west console: ${socket}`);
     return 1;
@@ -92,11 +99,14 @@ async function runConsole({ url, key, protocol }: ConsoleOptions): Promise<numbe
 }
 
 /** An open socket, or why it could not open. */
-function connect(address: string): Promise<WebSocket | string> {
+function connect(address: string, token: string | undefined): Promise<WebSocket | string> {
   return new Promise((resolve) => {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(address);
+      socket = new WebSocket(
+        address,
+        token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } },
+      );
     } catch (error) {
       resolve(`invalid address ${address}: ${(error as Error).message}`);
       return;

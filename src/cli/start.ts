@@ -15,7 +15,7 @@ export function defineStartCommand(program: Command): void {
   command.addHelpText(
     "after",
     "\nPrecedence: defaults < config file < WEST_* environment variables < flags.\n" +
-      "The handshake hook can only be set in a config file (key handshake).",
+      "The handshake hook and the permission rules can only be set in a config file (keys handshake, permissions).",
   );
   command.action(async () => {
     const { flags, configPath } = readFlags();

@@ -2,7 +2,8 @@ import type { Awaitable, Dist, DistHost, NodeStats } from "../dist/dist.js";
 import type { Logger } from "../log.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
 import { isValidName } from "./names.js";
-import { type Endpoint, Session } from "./session.js";
+import { isGuardedAction, type Permissions } from "./permissions.js";
+import { type Endpoint, type Identity, Session } from "./session.js";
 
 export interface CoreOptions {
   logger: Logger;
@@ -12,6 +13,8 @@ export interface CoreOptions {
   maxChannelsPerConnection: number;
   /** Longest channel name, in UTF-8 bytes. */
   maxChannelBytes: number;
+  /** Channel permission rules; none: every command is allowed. */
+  permissions?: Permissions | undefined;
 }
 
 /**
@@ -57,8 +60,8 @@ export class Core implements DistHost {
     this.fenced = fenced;
   }
 
-  open(key: string, endpoint: Endpoint): Session {
-    const session = new Session(this.nextSessionId++, key, endpoint, this);
+  open(key: string, endpoint: Endpoint, identity: Identity = {}): Session {
+    const session = new Session(this.nextSessionId++, key, endpoint, this, identity.claims, identity.trusted);
     this.sessions.set(session.id, session);
     return session;
   }
@@ -127,6 +130,7 @@ export class Core implements DistHost {
 
   private dispatch(session: Session, command: Command): Awaitable<Reply> {
     const { channel, id } = command;
+    if (this.refused(session, command)) return reply("permission_denied", channel, id);
     switch (command.event) {
       case "ping":
         return reply("pong", channel, id);
@@ -280,6 +284,16 @@ export class Core implements DistHost {
     const carried = this.distCall((dist) => dist.publish(delivery));
     const succeeded = reply("publication_succeeded", channel, id);
     return carried instanceof Promise ? carried.then(() => succeeded) : succeeded;
+  }
+
+  /** The permission rules refuse this command (checked before anything else happens, Dist included). */
+  private refused(session: Session, { event, channel }: Command): boolean {
+    const { permissions } = this.options;
+    if (permissions === undefined || session.trusted || !isGuardedAction(event) || !this.isChannel(channel))
+      return false;
+    if (permissions.allows(event, channel, session)) return false;
+    this.logger.info({ key: session.key, event, channel }, "permission denied");
+    return true;
   }
 
   /** Calls the Dist; a promise it returns gets the command deadline. */

@@ -6,6 +6,14 @@ export interface Endpoint {
   deliver(message: Message): void;
 }
 
+/** What the permission rules know of a client besides its key. */
+export interface Identity {
+  /** The verified token's claims (its payload). */
+  claims?: Readonly<Record<string, unknown>>;
+  /** Permission rules do not apply (native clients the embedding program vouches for). */
+  trusted?: boolean;
+}
+
 /**
  * One client in the sense of PROTOCOL.md (one connection, or one native client object).
  * Runs its commands one after another and answers them in order, also when many are in flight.
@@ -22,6 +30,8 @@ export class Session {
     readonly key: string,
     private readonly endpoint: Endpoint,
     private readonly core: Core,
+    readonly claims: Readonly<Record<string, unknown>> | undefined = undefined,
+    readonly trusted = false,
   ) {}
 
   deliver(message: Message): void {

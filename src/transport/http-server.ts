@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import type { TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Core } from "../core/core.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook } from "../options.js";
@@ -9,13 +10,15 @@ import type { Codec, ProtocolName } from "../protocols/codec.js";
 import { jsonCodec } from "../protocols/json.js";
 import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
+import { admit, withoutToken } from "./admission.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
 import { originPolicy } from "./origin.js";
 import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
 import { attachSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
-import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
+import { closeAtExpiry } from "./token-expiry.js";
+import { refuseUpgrade } from "./upgrade.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
@@ -39,6 +42,8 @@ export interface HttpServerOptions {
   maxKeyBytes: number;
   /** Origins allowed besides the node's own; "*": any. */
   allowedOrigins: readonly string[];
+  /** Verifies connection tokens; undefined: auth is off. */
+  verifier: TokenVerifier | undefined;
   /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
   ready: Promise<void>;
 }
@@ -111,14 +116,19 @@ export async function startHttpServer(
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     await options.ready;
-    const target = originRefusal(request) ?? upgradeTarget(request.url, options.maxKeyBytes);
-    const refusal = "status" in target ? target : await handshakeRefusal(options.handshake, request);
-    if (refusal !== undefined) {
-      logger.info({ url: request.url, status: refusal.status }, "upgrade refused");
-      refuseUpgrade(socket, refusal);
+    const target =
+      originRefusal(request) ??
+      (await admit(request, {
+        verifier: options.verifier,
+        handshake: options.handshake,
+        maxKeyBytes: options.maxKeyBytes,
+        logger,
+      }));
+    if ("status" in target) {
+      logger.info({ url: withoutToken(request.url), status: target.status }, "upgrade refused");
+      refuseUpgrade(socket, target);
       return;
     }
-    if (!("protocol" in target)) return;
     // Shutdown began while the hook was deciding: the socket was already refused, and must not open.
     if (closing) return;
     sockets.handleUpgrade(request, socket, head, (ws) => {
@@ -132,7 +142,13 @@ export async function startHttpServer(
         return;
       }
       sockets.emit("connection", ws, request);
-      attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context);
+      attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context, {
+        claims: target.identity?.claims,
+      });
+      if (target.expiresAtMs !== undefined)
+        closeAtExpiry(ws, target.expiresAtMs, () =>
+          logger.info({ key: target.key }, "token expired: connection closed"),
+        );
     });
   }
 

@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import type { Core } from "../core/core.js";
 import { type Message, type Reply, reply } from "../core/message.js";
+import type { Identity } from "../core/session.js";
 import type { Logger } from "../log.js";
 import type { Codec, Decoded } from "../protocols/codec.js";
 import { CommandRate } from "./command-rate.js";
@@ -25,6 +26,7 @@ export function attachSocket(
   encode: (message: Message) => Buffer,
   key: string,
   { core, logger, batcher, maxCommandsPerSecond, slowConsumers }: SocketContext,
+  identity?: Identity,
 ): void {
   // Log lines name the connection; no child logger, which would cost every idle connection memory.
   const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
@@ -53,7 +55,7 @@ export function attachSocket(
       batcher.write(outbox, frame);
     },
   };
-  const session = core.open(key, endpoint);
+  const session = core.open(key, endpoint, identity);
   const queue = slowConsumers.watch(socket, connection, session, codec.name);
   const onReply = (answer: Reply) => endpoint.deliver(answer);
   const rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;

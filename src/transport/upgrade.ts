@@ -1,16 +1,25 @@
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { isValidKey, keyRule } from "../core/names.js";
-import type { HandshakeHook } from "../options.js";
+import type { HandshakeHook, VerifiedIdentity } from "../options.js";
 import { PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
 
 export type UpgradeTarget = { protocol: ProtocolName; key: string };
+export type UpgradePath = { protocol: ProtocolName; key: string | undefined };
 export type Refusal = { status: number; body: string };
 
 const ENDPOINT = /^\/websocket\/([^/]+)(?:\/([^/]*))?\/?$/;
 
 /** Reads `/websocket/{text|json|pb}/:key`; a refusal for anything else (PROTOCOL.md, "Endpoints"). */
 export function upgradeTarget(url: string | undefined, maxKeyBytes: number): UpgradeTarget | Refusal {
+  const path = upgradePath(url, maxKeyBytes);
+  if ("status" in path) return path;
+  if (path.key === undefined) return { status: 404, body: "missing client key\n" };
+  return { protocol: path.protocol, key: path.key };
+}
+
+/** Reads `/websocket/{text|json|pb}/:key`, where the key may be left out (`key` undefined). */
+export function upgradePath(url: string | undefined, maxKeyBytes: number): UpgradePath | Refusal {
   const path = new URL(url ?? "/", "http://localhost").pathname;
   const match = ENDPOINT.exec(path);
   const protocol = match?.[1] as ProtocolName | undefined;
@@ -18,7 +27,7 @@ export function upgradeTarget(url: string | undefined, maxKeyBytes: number): Upg
     return { status: 404, body: "no such endpoint: use /websocket/{text|json|pb}/:key\n" };
   }
   const rawKey = match[2];
-  if (rawKey === undefined || rawKey === "") return { status: 404, body: "missing client key\n" };
+  if (rawKey === undefined || rawKey === "") return { protocol, key: undefined };
   let key: string;
   try {
     key = decodeURIComponent(rawKey);
@@ -34,11 +43,12 @@ export function upgradeTarget(url: string | undefined, maxKeyBytes: number): Upg
 export async function handshakeRefusal(
   hook: HandshakeHook | undefined,
   request: IncomingMessage,
+  identity?: VerifiedIdentity,
 ): Promise<Refusal | undefined> {
   if (hook === undefined) return undefined;
   let verdict: unknown;
   try {
-    verdict = await hook(request);
+    verdict = await hook(request, identity);
   } catch {
     return { status: 500, body: "handshake hook failed\n" };
   }

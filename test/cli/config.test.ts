@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
   ConfigError,
@@ -41,7 +41,7 @@ describe("config: one naming rule", () => {
     assert.equal(envName("port"), "WEST_PORT");
   });
 
-  it("every option has a description, and a default unless it is a hook, an empty list or names a Redis or its credentials", () => {
+  it("every option has a description, and a default unless it is a hook, an empty list, auth or names a Redis or its credentials", () => {
     const noDefault = [
       "handshake",
       "allowedOrigins",
@@ -49,6 +49,13 @@ describe("config: one naming rule", () => {
       "redis.cluster",
       "redis.username",
       "redis.password",
+      "auth.jwtSecret",
+      "auth.jwtPublicKey",
+      "auth.jwtPublicKeyFile",
+      "auth.algorithms",
+      "auth.issuer",
+      "auth.audience",
+      "permissions",
     ];
     for (const spec of OPTION_SPECS) {
       assert.ok(spec.description.length > 0, spec.key);
@@ -352,6 +359,85 @@ describe("config: the Redis options", () => {
         return true;
       });
     }
+  });
+});
+
+describe("config: auth and permissions", () => {
+  it("auth from env: the secret, algorithms comma-separated, issuer and audience, as one nested auth object", async () => {
+    const options = await loadConfig({
+      env: {
+        WEST_AUTH_JWT_SECRET: "a secret of at least thirty-two bytes",
+        WEST_AUTH_ALGORITHMS: "HS256, HS512",
+        WEST_AUTH_ISSUER: "https://issuer.test",
+        WEST_AUTH_AUDIENCE: "west",
+      },
+    });
+    assert.deepEqual(options.auth, {
+      jwtSecret: "a secret of at least thirty-two bytes",
+      algorithms: ["HS256", "HS512"],
+      issuer: "https://issuer.test",
+      audience: "west",
+    });
+  });
+
+  it("auth.jwtPublicKeyFile in a config file is relative to the file; as a flag, it is taken as given", async () => {
+    const path = await configFile({ auth: { jwtPublicKeyFile: "keys/public.pem", algorithms: ["ES256"] } });
+    const options = await loadConfig({ configPath: path });
+    assert.equal(options.auth?.jwtPublicKeyFile, join(dirname(path), "keys/public.pem"));
+    assert.deepEqual(options.auth?.algorithms, ["ES256"]);
+    const flagged = await loadConfig({ flags: { "auth.jwtPublicKeyFile": "keys/public.pem" } });
+    assert.equal(flagged.auth?.jwtPublicKeyFile, "keys/public.pem");
+  });
+
+  it("permissions from a config file, as written", async () => {
+    const permissions = {
+      default: "deny",
+      rules: [
+        { actions: ["register", "send", "subscribe", "publish"], channels: "user.{key}.*" },
+        { actions: ["subscribe", "publish"], channels: "team.{claims.team}.>", claims: { role: "member" } },
+      ],
+    };
+    const options = await loadConfig({ configPath: await configFile({ permissions }) });
+    assert.deepEqual(options.permissions, permissions);
+  });
+
+  it("bad permissions name the option, the file and the faulty rule", async () => {
+    const path = await configFile({ permissions: { rules: [{ actions: ["read"], channels: "a" }] } });
+    await configError(
+      loadConfig({ configPath: path }),
+      `invalid permissions (config file ${path})`,
+      'unknown action "read" in permissions.rules[0].actions',
+    );
+    await configError(
+      loadConfig({
+        configPath: await configFile({ permissions: { rules: [{ actions: ["send"], channels: "a.>.b" }] } }),
+      }),
+      "bad channel pattern",
+    );
+  });
+
+  it("permissions only in a config file; bad algorithms; a secret is never shown", async () => {
+    await configError(loadConfig({ env: { WEST_PERMISSIONS: "{}" } }), "permissions", "config file");
+    await configError(
+      loadConfig({ flags: { "auth.algorithms": "HS256,none" } }),
+      "invalid auth.algorithms (flag --auth-algorithms)",
+      "HS256",
+    );
+    await configError(
+      loadConfig({ configPath: await configFile({ auth: { algorithms: [] } }) }),
+      "auth.algorithms",
+    );
+    await assert.rejects(
+      loadConfig({ configPath: await configFile({ auth: { jwtSecret: 123456789 } }) }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(
+          error.message.includes("auth.jwtSecret") && !error.message.includes("123456789"),
+          error.message,
+        );
+        return true;
+      },
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ProtocolName } from "../../src/protocols/codec.js";
 import { CliProcess } from "../helpers/cli-process.js";
+import { TEST_SECRET, token } from "../helpers/tokens.js";
 import { connect, listeningNode } from "../helpers/ws-client.js";
 
 const node = await listeningNode();
@@ -138,5 +139,26 @@ describe("west console", { concurrency: true }, () => {
     const badProtocol = new CliProcess(["console", "--key", "k", "--protocol", "xml"]);
     assert.equal(await badProtocol.exitCode(), 2);
     await badProtocol.nextLine("stderr", "xml");
+  });
+});
+
+describe("west console --token", () => {
+  it("connects to a node with auth on with a token from --token or WEST_TOKEN, and is refused without one", async () => {
+    const authNode = await listeningNode({ auth: { jwtSecret: TEST_SECRET } });
+    const jwt = await token(TEST_SECRET, { sub: "tokened" });
+    const args = ["console", "--url", authNode.wsUrl, "--key", "tokened"];
+    for (const west of [
+      new CliProcess([...args, "--token", jwt]),
+      new CliProcess(args, { env: { WEST_TOKEN: jwt } }),
+    ]) {
+      await west.nextLine("stderr", "connected to");
+      west.write("ping");
+      await west.nextLine("stdout", "< pong");
+      west.end();
+      assert.equal(await west.exitCode(), 0);
+    }
+    const refused = new CliProcess(args);
+    assert.equal(await refused.exitCode(), 1);
+    await refused.nextLine("stderr", "refused the connection: HTTP 401 missing token");
   });
 });

@@ -1,0 +1,122 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { errors, jwtVerify } from "jose";
+import { ConfigError } from "../config.js";
+import { isValidKey } from "../core/names.js";
+import type { AuthOptions, JwtAlgorithm, VerifiedIdentity } from "../options.js";
+
+/** Why a token was not accepted. */
+export type TokenFailure = "invalid" | "expired";
+
+export type TokenCheck =
+  | { identity: VerifiedIdentity /** When the token expires (its `exp`), epoch ms. */; expiresAtMs?: number }
+  | { failure: TokenFailure };
+
+export interface TokenVerifier {
+  /** Checks signature, algorithm, `exp`/`nbf`, issuer and audience, and that `sub` is a valid client key. */
+  verify(token: string): Promise<TokenCheck>;
+}
+
+/** RFC 7518 3.2: an HMAC key must be at least as long as the hash output. */
+const MIN_SECRET_BYTES = 32;
+
+/** The verifier that `auth` asks for, or undefined when auth is off; a ConfigError for a bad key. */
+export async function createTokenVerifier(
+  auth: AuthOptions | undefined,
+  maxKeyBytes: number,
+): Promise<TokenVerifier | undefined> {
+  const given = (["jwtSecret", "jwtPublicKey", "jwtPublicKeyFile"] as const).filter(
+    (name) => auth?.[name] !== undefined,
+  );
+  if (auth === undefined || given.length === 0) return undefined;
+  if (given.length > 1)
+    throw new ConfigError(
+      `auth takes one of jwtSecret, jwtPublicKey, jwtPublicKeyFile, got ${given.join(", ")}`,
+    );
+  const { key, fits, kind } = await loadKey(auth);
+  const algorithms = auth.algorithms ?? fits;
+  const misfits = algorithms.filter((algorithm) => !fits.includes(algorithm));
+  if (algorithms.length === 0 || misfits.length > 0)
+    throw new ConfigError(
+      `auth.algorithms ${misfits.join(", ") || "(none)"} do not fit ${kind}; it takes ${fits.join(", ")}`,
+    );
+  const options = { algorithms, issuer: auth.issuer, audience: auth.audience };
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, options);
+        if (!isValidKey(payload.sub, maxKeyBytes)) return { failure: "invalid" };
+        const identity = { key: payload.sub, claims: payload };
+        return payload.exp === undefined ? { identity } : { identity, expiresAtMs: payload.exp * 1000 };
+      } catch (error) {
+        return { failure: error instanceof errors.JWTExpired ? "expired" : "invalid" };
+      }
+    },
+  };
+}
+
+interface LoadedKey {
+  key: KeyObject | Uint8Array;
+  /** The algorithms this key can verify. */
+  fits: JwtAlgorithm[];
+  /** The key, in words, for error messages. */
+  kind: string;
+}
+
+async function loadKey(auth: AuthOptions): Promise<LoadedKey> {
+  if (auth.jwtSecret !== undefined) {
+    const secret = new TextEncoder().encode(auth.jwtSecret);
+    if (secret.length < MIN_SECRET_BYTES)
+      throw new ConfigError(`auth.jwtSecret must be at least ${MIN_SECRET_BYTES} bytes (RFC 7518)`);
+    return { key: secret, fits: ["HS256", "HS384", "HS512"], kind: "a shared secret" };
+  }
+  if (auth.jwtPublicKey !== undefined) return publicKey(auth.jwtPublicKey, "auth.jwtPublicKey");
+  const path = auth.jwtPublicKeyFile as string;
+  let pem: string;
+  try {
+    pem = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read auth.jwtPublicKeyFile ${path}: ${(error as Error).message}`);
+  }
+  return publicKey(pem, `auth.jwtPublicKeyFile ${path}`);
+}
+
+function publicKey(text: string, source: string): LoadedKey {
+  // An environment variable often cannot hold newlines: `\n` escapes stand for them.
+  const pem = text.includes("\n") ? text : text.replaceAll("\\n", "\n");
+  if (pem.includes("PRIVATE KEY"))
+    throw new ConfigError(`${source} holds a private key: give the public key`);
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (error) {
+    throw new ConfigError(`${source} is not a PEM public key: ${(error as Error).message}`);
+  }
+  const fits = algorithmsFor(key);
+  if (fits.length === 0)
+    throw new ConfigError(`${source}: unsupported key type ${key.asymmetricKeyType ?? "unknown"}`);
+  return { key, fits, kind: `this ${key.asymmetricKeyType} public key` };
+}
+
+const EC_CURVES = new Map<string, JwtAlgorithm>([
+  ["prime256v1", "ES256"],
+  ["secp384r1", "ES384"],
+  ["secp521r1", "ES512"],
+]);
+
+function algorithmsFor(key: KeyObject): JwtAlgorithm[] {
+  switch (key.asymmetricKeyType) {
+    case "rsa":
+      return ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
+    case "rsa-pss":
+      return ["PS256", "PS384", "PS512"];
+    case "ec": {
+      const algorithm = EC_CURVES.get(key.asymmetricKeyDetails?.namedCurve ?? "");
+      return algorithm === undefined ? [] : [algorithm];
+    }
+    case "ed25519":
+      return ["EdDSA"];
+    default:
+      return [];
+  }
+}

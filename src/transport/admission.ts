@@ -1,0 +1,81 @@
+import type { IncomingMessage } from "node:http";
+import type { TokenFailure, TokenVerifier } from "../auth/jwt-verifier.js";
+import type { Logger } from "../log.js";
+import type { HandshakeHook, VerifiedIdentity } from "../options.js";
+import type { ProtocolName } from "../protocols/codec.js";
+import { handshakeRefusal, type Refusal, upgradePath, upgradeTarget } from "./upgrade.js";
+
+/** Why an upgrade was refused for its token (the `reason` of the "auth failure" log line). */
+export type AuthFailure = TokenFailure | "missing" | "key_mismatch";
+
+/** An upgrade that may open: its endpoint, the client's key and, with auth on, its verified token. */
+export interface Admitted {
+  protocol: ProtocolName;
+  key: string;
+  identity?: VerifiedIdentity;
+  /** When the token expires, epoch ms: the socket is closed then (1008). */
+  expiresAtMs?: number;
+}
+
+export interface AdmissionOptions {
+  /** Undefined: auth is off. */
+  verifier: TokenVerifier | undefined;
+  handshake: HandshakeHook | undefined;
+  /** Longest client key, in UTF-8 bytes (URL keys and token subjects alike). */
+  maxKeyBytes: number;
+  logger: Logger;
+}
+
+const REFUSALS: Record<AuthFailure, Refusal> = {
+  missing: { status: 401, body: "missing token: send Authorization: Bearer TOKEN, or ?token=TOKEN\n" },
+  invalid: { status: 401, body: "invalid token\n" },
+  expired: { status: 401, body: "token expired\n" },
+  key_mismatch: { status: 403, body: "the client key in the URL is not the token's subject\n" },
+};
+
+/**
+ * Decides an upgrade: the endpoint and key, then (auth on) the token, whose `sub` is the key, then the
+ * handshake hook, which gets the verified identity as its second argument.
+ */
+export async function admit(
+  request: IncomingMessage,
+  { verifier, handshake, maxKeyBytes, logger }: AdmissionOptions,
+): Promise<Admitted | Refusal> {
+  if (verifier === undefined) {
+    const target = upgradeTarget(request.url, maxKeyBytes);
+    if ("status" in target) return target;
+    return (await handshakeRefusal(handshake, request)) ?? target;
+  }
+  const path = upgradePath(request.url, maxKeyBytes);
+  if ("status" in path) return path;
+  const token = upgradeToken(request);
+  const check = token === undefined ? { failure: "missing" as const } : await verifier.verify(token);
+  if ("failure" in check) return authFailure(check.failure, request, logger);
+  const { identity } = check;
+  if (path.key !== undefined && path.key !== identity.key)
+    return authFailure("key_mismatch", request, logger);
+  const refusal = await handshakeRefusal(handshake, request, identity);
+  if (refusal !== undefined) return refusal;
+  return { protocol: path.protocol, key: identity.key, identity, expiresAtMs: check.expiresAtMs };
+}
+
+function authFailure(reason: AuthFailure, request: IncomingMessage, logger: Logger): Refusal {
+  logger.info({ reason, url: withoutToken(request.url) }, "auth failure");
+  return REFUSALS[reason];
+}
+
+/** The token of an upgrade: `Authorization: Bearer TOKEN`, else the `token` query parameter. */
+function upgradeToken(request: IncomingMessage): string | undefined {
+  const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? "")?.[1];
+  if (bearer !== undefined) return bearer;
+  const query = new URL(request.url ?? "/", "http://localhost").searchParams.get("token");
+  return query === null || query === "" ? undefined : query;
+}
+
+/** The request's path and query with the token's value hidden, for log lines. */
+export function withoutToken(url: string | undefined): string | undefined {
+  if (url === undefined || !url.includes("token=")) return url;
+  const parsed = new URL(url, "http://localhost");
+  if (parsed.searchParams.has("token")) parsed.searchParams.set("token", "hidden");
+  return parsed.pathname + parsed.search;
+}

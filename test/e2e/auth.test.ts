@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
+import WebSocket from "ws";
+import { ConfigError } from "../../src/config.js";
+import { startWest } from "../../src/index.js";
+import type { VerifiedIdentity } from "../../src/options.js";
+import { capturingLogger } from "../helpers/log-capture.js";
+import { TEST_SECRET, token } from "../helpers/tokens.js";
+import {
+  connect,
+  listeningNode,
+  ProtocolClient,
+  TestSocket,
+  tryUpgrade,
+  type UpgradeOutcome,
+} from "../helpers/ws-client.js";
+
+const opened = (outcome: UpgradeOutcome): TestSocket => {
+  assert.ok("opened" in outcome, `expected the socket to open, got ${JSON.stringify(outcome)}`);
+  return outcome.opened;
+};
+
+async function answersPing(socket: TestSocket): Promise<void> {
+  socket.send('{"event":"ping","id":1}');
+  assert.deepEqual(JSON.parse((await socket.take()) as string), { event: "pong", from: "west", id: 1 });
+}
+
+describe("auth with a shared secret (HS256)", async () => {
+  const log = capturingLogger();
+  const node = await listeningNode({ auth: { jwtSecret: TEST_SECRET }, logger: log.logger });
+  const refusal = async (path: string, headers: Record<string, string> = {}) => {
+    const outcome = await tryUpgrade(node.wsUrl, path, { headers });
+    assert.ok("status" in outcome, `${path} must be refused`);
+    return outcome;
+  };
+  const failures = () => log.lines.filter((line) => line.msg === "auth failure").map((line) => line.reason);
+
+  it("a ?token= opens /websocket/json with no key, with a trailing slash, and with the key equal to sub", async () => {
+    const alice = await token(TEST_SECRET, { sub: "alice", expiresIn: 60 });
+    for (const path of ["/websocket/json", "/websocket/json/", "/websocket/json/alice"]) {
+      await answersPing(opened(await tryUpgrade(node.wsUrl, `${path}?token=${alice}`)));
+    }
+  });
+
+  it("an Authorization: Bearer header opens it too", async () => {
+    const bob = await token(TEST_SECRET, { sub: "bob", expiresIn: 60 });
+    const outcome = await tryUpgrade(node.wsUrl, "/websocket/json", {
+      headers: { Authorization: `Bearer ${bob}` },
+    });
+    await answersPing(opened(outcome));
+  });
+
+  it("the token's sub becomes `from` of what the client sends, on every protocol", async () => {
+    const listener = new ProtocolClient(
+      await connect(
+        node.wsUrl,
+        "json",
+        "listener",
+        `?token=${await token(TEST_SECRET, { sub: "listener" })}`,
+      ),
+      "json",
+      "listener",
+    );
+    assert.equal(
+      await listener.event({ event: "subscribe", channel: "auth-news" }),
+      "subscription_succeeded",
+    );
+    const carol = await token(TEST_SECRET, { sub: "carol", expiresIn: 60 });
+    const text = opened(
+      await tryUpgrade(node.wsUrl, "/websocket/text", { headers: { authorization: `bearer ${carol}` } }),
+    );
+    text.send('pub auth-news "from carol"');
+    assert.equal(await text.take(), "west auth-news:publication_succeeded");
+    assert.deepEqual(await listener.take(), {
+      event: "new_message",
+      from: "carol",
+      channel: "auth-news",
+      data: "from carol",
+    });
+  });
+
+  it("no token: 401, logged as auth failure `missing`", async () => {
+    const outcome = await refusal("/websocket/json/alice");
+    assert.equal(outcome.status, 401);
+    assert.match(outcome.body, /missing token/);
+    assert.equal((await refusal("/websocket/json?token=")).status, 401);
+    assert.equal((await refusal("/websocket/json", { Authorization: "Basic YTpi" })).status, 401);
+    assert.deepEqual(failures().slice(-3), ["missing", "missing", "missing"]);
+  });
+
+  it("a bad signature, a garbage token, alg none, a bad or missing sub: 401 invalid", async () => {
+    const tokens = [
+      await token("another secret that is 32 bytes long", { sub: "alice" }),
+      "not.a.token",
+      // alg "none": header {"alg":"none"}, payload {"sub":"alice"}, no signature.
+      `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"alice"}').toString("base64url")}.`,
+      await token(TEST_SECRET, {}),
+      await token(TEST_SECRET, { sub: "west" }),
+      await token(TEST_SECRET, { sub: "two words" }),
+      await token(TEST_SECRET, { sub: "" }),
+    ];
+    const before = failures().length;
+    for (const bad of tokens) {
+      const outcome = await refusal(`/websocket/json?token=${bad}`);
+      assert.deepEqual(outcome, { status: 401, body: "invalid token\n" }, bad);
+    }
+    assert.deepEqual(
+      failures().slice(before),
+      tokens.map(() => "invalid"),
+    );
+  });
+
+  it("an expired token: 401 expired", async () => {
+    const old = await token(TEST_SECRET, { sub: "alice", expiresIn: -10 });
+    assert.deepEqual(await refusal(`/websocket/json?token=${old}`), { status: 401, body: "token expired\n" });
+    assert.equal(failures().at(-1), "expired");
+  });
+
+  it("a URL key other than the token's sub: 403 key_mismatch", async () => {
+    const alice = await token(TEST_SECRET, { sub: "alice" });
+    const outcome = await refusal(`/websocket/pb/mallory?token=${alice}`);
+    assert.equal(outcome.status, 403);
+    assert.equal(failures().at(-1), "key_mismatch");
+  });
+
+  it("a bad path or key is still refused as without auth", async () => {
+    const alice = await token(TEST_SECRET, { sub: "alice" });
+    assert.equal((await refusal(`/websocket/xml?token=${alice}`)).status, 404);
+    assert.equal((await refusal(`/websocket/json/a%20b?token=${alice}`)).status, 400);
+  });
+
+  it("log lines never show a token", async () => {
+    assert.ok(log.lines.some((line) => line.msg === "upgrade refused"));
+    assert.doesNotMatch(log.text(), /eyJ/, "a JWT starts with eyJ");
+  });
+
+  it("at the token's exp the server closes the socket with 1008 `token expired`", async () => {
+    const soon = await token(TEST_SECRET, { sub: "short-lived", expiresIn: 2 });
+    const ws = new WebSocket(`${node.wsUrl}/websocket/json?token=${soon}`);
+    const closed = new Promise<[number, string]>((resolve) =>
+      ws.on("close", (code, reason) => resolve([code, reason.toString()])),
+    );
+    const socket = new TestSocket(ws);
+    await new Promise((resolve) => ws.once("open", resolve));
+    await answersPing(socket);
+    const started = Date.now();
+    assert.deepEqual(await closed, [1008, "token expired"]);
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it("a token that expires beyond a timer's range (2^31 ms) does not close the socket early", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    after(() => process.off("warning", onWarning));
+    const far = await token(TEST_SECRET, { sub: "long-lived", expiresIn: 60 * 24 * 3600 });
+    const socket = opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${far}`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await answersPing(socket);
+    assert.equal(socket.closeCode, undefined);
+    assert.deepEqual(warnings, [], "no TimeoutOverflowWarning: the delay was clamped");
+  });
+});
+
+describe("auth with public keys", () => {
+  for (const alg of ["RS256", "ES256"] as const) {
+    it(`${alg}: a token signed with the private key opens; another key's, or an HS256 one made with the public PEM, does not`, async () => {
+      const { publicKey, privateKey } = await generateKeyPair(alg);
+      const pem = await exportSPKI(publicKey);
+      const node = await listeningNode({ auth: { jwtPublicKey: pem } });
+      const good = await token(privateKey, { sub: "alice", alg, expiresIn: 60 });
+      await answersPing(opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${good}`)));
+
+      const stranger = (await generateKeyPair(alg)).privateKey;
+      const forged = [
+        await token(stranger, { sub: "alice", alg }),
+        // Algorithm confusion: an HMAC signature keyed with the (public) PEM text.
+        await token(pem, { sub: "alice", alg: "HS256" }),
+      ];
+      for (const bad of forged) {
+        assert.deepEqual(await tryUpgrade(node.wsUrl, `/websocket/json?token=${bad}`), {
+          status: 401,
+          body: "invalid token\n",
+        });
+      }
+    });
+  }
+
+  it("the public key from a PEM file (auth.jwtPublicKeyFile)", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const dir = await mkdtemp(join(tmpdir(), "west-auth-"));
+    after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, "public.pem");
+    await writeFile(path, await exportSPKI(publicKey));
+    const node = await listeningNode({ auth: { jwtPublicKeyFile: path } });
+    const good = await token(privateKey, { sub: "filed", alg: "ES256" });
+    await answersPing(opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${good}`)));
+  });
+
+  it("auth.algorithms restricts the accepted algorithms", async () => {
+    // A Node KeyObject, unlike a WebCrypto key, may sign with both RSA algorithms.
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
+    const node = await listeningNode({ auth: { jwtPublicKey: pem, algorithms: ["PS256"] } });
+    const rs = await token(privateKey, { sub: "alice", alg: "RS256" });
+    assert.deepEqual(await tryUpgrade(node.wsUrl, `/websocket/json?token=${rs}`), {
+      status: 401,
+      body: "invalid token\n",
+    });
+    const ps = await token(privateKey, { sub: "alice", alg: "PS256" });
+    opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${ps}`));
+  });
+});
+
+describe("auth: issuer, audience and the handshake hook", async () => {
+  const seen: (VerifiedIdentity | undefined)[] = [];
+  const node = await listeningNode({
+    auth: { jwtSecret: TEST_SECRET, issuer: "https://issuer.test", audience: "west" },
+    handshake: (_request, identity) => {
+      seen.push(identity);
+      return identity?.claims.plan === "paid" || { status: 402, body: "pay first" };
+    },
+  });
+  const upgrade = async (claims: Record<string, unknown>) =>
+    tryUpgrade(node.wsUrl, `/websocket/json?token=${await token(TEST_SECRET, { sub: "dora", claims })}`);
+
+  it("a token with the wrong or no issuer or audience is invalid, and the hook is not asked", async () => {
+    for (const claims of [
+      { iss: "https://other.test", aud: "west", plan: "paid" },
+      { aud: "west", plan: "paid" },
+      { iss: "https://issuer.test", aud: "other", plan: "paid" },
+      { iss: "https://issuer.test", plan: "paid" },
+    ]) {
+      assert.deepEqual(
+        await upgrade(claims),
+        { status: 401, body: "invalid token\n" },
+        JSON.stringify(claims),
+      );
+    }
+    assert.equal(seen.length, 0);
+  });
+
+  it("a valid token goes on to the hook, which sees the verified key and claims", async () => {
+    const valid = { iss: "https://issuer.test", aud: ["west", "others"] };
+    opened(await upgrade({ ...valid, plan: "paid" }));
+    assert.deepEqual(await upgrade({ ...valid, plan: "free" }), { status: 402, body: "pay first" });
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]?.key, "dora");
+    assert.equal(seen[0]?.claims.plan, "paid");
+  });
+});
+
+describe("auth: the node does not start with a bad auth config", () => {
+  const refused = async (auth: object, fragment: string) =>
+    assert.rejects(startWest({ port: false, logLevel: "silent", auth }), (error: Error) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.ok(error.message.includes(fragment), error.message);
+      assert.ok(!error.message.includes(TEST_SECRET), "the secret is never shown");
+      return true;
+    });
+
+  it("two key options, a short secret, a bad PEM, a private key, algorithms that do not fit, a missing file", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const pem = await exportSPKI(publicKey);
+    await refused(
+      { jwtSecret: TEST_SECRET, jwtPublicKey: pem },
+      "one of jwtSecret, jwtPublicKey, jwtPublicKeyFile",
+    );
+    await refused({ jwtSecret: "short" }, "at least 32 bytes");
+    await refused(
+      { jwtPublicKey: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----" },
+      "not a PEM public key",
+    );
+    await refused({ jwtPublicKey: await exportPKCS8(privateKey) }, "private key");
+    await refused({ jwtPublicKey: pem, algorithms: ["RS256"] }, "auth.algorithms RS256");
+    await refused({ jwtSecret: TEST_SECRET, algorithms: ["ES256"] }, "auth.algorithms ES256");
+    await refused({ jwtPublicKeyFile: "/nonexistent/key.pem" }, "/nonexistent/key.pem");
+  });
+
+  it("a PEM with `\\n` escapes instead of newlines (as an env variable may hold it) is read", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const escaped = (await exportSPKI(publicKey)).replaceAll("\n", "\\n");
+    const node = await listeningNode({ auth: { jwtPublicKey: escaped } });
+    const good = await token(privateKey, { sub: "env", alg: "ES256" });
+    opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${good}`));
+  });
+});
