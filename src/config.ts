@@ -105,6 +105,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "The server pings every socket this often and drops those that did not answer the last ping.",
   },
   {
+    key: "metrics",
+    type: "boolean",
+    default: DEFAULTS.metrics,
+    description:
+      "Serve Prometheus metrics (`west_*` and the process's) at `/metrics` on the HTTP port; `false` turns it " +
+      "off. `/healthz` is always served.",
+  },
+  {
     key: "handshake",
     type: "module",
     description:

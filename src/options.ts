@@ -20,6 +20,8 @@ export interface WestOptions {
   maxFrameBytes?: number;
   /** Every this many ms the server pings each socket and drops those that did not answer the last ping. Default 30000. */
   keepaliveIntervalMs?: number;
+  /** Serve Prometheus metrics at /metrics on the HTTP port (false: /metrics is not found). Default true. */
+  metrics?: boolean;
   /**
    * Decides on each WebSocket upgrade: `true` accepts, `{ status, body }` refuses with that HTTP status,
    * anything else refuses with 401. May be async.
@@ -38,6 +40,7 @@ export const DEFAULTS = {
   commandTimeoutMs: 2000,
   maxFrameBytes: 1024 * 1024,
   keepaliveIntervalMs: 30_000,
+  metrics: true,
   logLevel: "info",
 } as const satisfies WestOptions;
 

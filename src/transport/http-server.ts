@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import type { Core } from "../core/core.js";
+import type { DistHealth } from "../dist/dist.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook } from "../options.js";
 import type { Codec, ProtocolName } from "../protocols/codec.js";
@@ -11,6 +13,7 @@ import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
+import { serveOps } from "./ops-endpoints.js";
 import { attachSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { handshakeRefusal, refuseUpgrade, upgradeTarget } from "./upgrade.js";
@@ -20,6 +23,7 @@ import { WriteBatcher } from "./write-batcher.js";
 const SHUTDOWN_GRACE_MS = 1000;
 /** The answer to an upgrade that arrives, or is still being decided, once shutdown has begun. */
 const SHUTTING_DOWN = { status: 503, body: "server shutting down\n" };
+const SHUTTING_DOWN_HEALTH: DistHealth = { fields: {}, problem: "shutting down" };
 
 const CODECS: Record<ProtocolName, Codec> = { text: textCodec, json: jsonCodec, pb: pbCodec };
 
@@ -31,6 +35,8 @@ export interface HttpServerOptions {
   handshake: HandshakeHook | undefined;
   /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
   ready: Promise<void>;
+  /** What /metrics serves; undefined turns /metrics off. */
+  metrics: Registry | undefined;
 }
 
 export interface RunningServer {
@@ -40,7 +46,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The web client at `/` and the WebSocket endpoints `/websocket/{text|json|pb}/:key`. */
+/** The web client at `/`, /healthz, /metrics and the WebSocket endpoints `/websocket/{text|json|pb}/:key`. */
 export async function startHttpServer(
   core: Core,
   options: HttpServerOptions,
@@ -57,7 +63,12 @@ export async function startHttpServer(
     maxPayload: options.maxFrameBytes,
     perMessageDeflate: false,
   });
+  const ops = {
+    health: () => (closing ? SHUTTING_DOWN_HEALTH : core.health()),
+    metrics: options.metrics,
+  };
   const http = createServer((request, response) => {
+    if (serveOps(request, response, ops, logger)) return;
     serveStatic(request, response).catch((error: unknown) => {
       logger.error({ err: error, url: request.url }, "static file failed");
       response.destroy();

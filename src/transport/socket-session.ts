@@ -6,6 +6,9 @@ import type { Logger } from "../log.js";
 import type { Codec } from "../protocols/codec.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
+/** ws's error code for a frame over `maxPayload` (it then closes the socket with 1009). */
+const FRAME_TOO_BIG = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+
 export interface SocketContext {
   core: Core;
   logger: Logger;
@@ -38,13 +41,16 @@ export function attachSocket(
       // ws's bufferedAmount and close state still see these bytes.
       batcher.hold(connection);
       connection.write(frame);
+      core.counters.bytesOut += frame.length;
     },
   };
   const session = core.open(key, endpoint);
+  core.counters.socketOpened(codec.name);
   const onReply = (reply: Reply) => endpoint.deliver(reply);
   logger.info(about({}), "connected");
 
   socket.on("message", (payload: Buffer, isBinary: boolean) => {
+    core.counters.bytesIn += payload.length;
     try {
       const decoded = codec.decode(payload, isBinary);
       if (logger.isLevelEnabled("debug")) logger.debug(about({ decoded }), "frame");
@@ -57,8 +63,12 @@ export function attachSocket(
       socket.close(1011, "internal error");
     }
   });
-  socket.on("error", (error) => logger.info(about({ err: error }), "socket error"));
+  socket.on("error", (error: Error & { code?: string }) => {
+    if (error.code === FRAME_TOO_BIG) core.counters.limitHits.frame_size++;
+    logger.info(about({ err: error }), "socket error");
+  });
   socket.on("close", (code: number) => {
+    core.counters.socketClosed(codec.name);
     logger.info(about({ code }), "disconnected");
     session
       .close()

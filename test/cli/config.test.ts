@@ -69,6 +69,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       commandTimeoutMs: DEFAULTS.commandTimeoutMs,
       maxFrameBytes: DEFAULTS.maxFrameBytes,
       keepaliveIntervalMs: DEFAULTS.keepaliveIntervalMs,
+      metrics: DEFAULTS.metrics,
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,
