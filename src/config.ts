@@ -195,6 +195,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "closed that does not read its backlog within this time is dropped.",
   },
   {
+    key: "metrics",
+    type: "boolean",
+    default: DEFAULTS.metrics,
+    description:
+      "Serve Prometheus metrics (`west_*` and the process's) at `/metrics` on the HTTP port; `false` turns it " +
+      "off. `/healthz` is always served.",
+  },
+  {
     key: "handshake",
     type: "module",
     description:

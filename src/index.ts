@@ -1,5 +1,6 @@
 export type { MessageHandler } from "./client/native-client.js";
 export { WestClient } from "./client/native-client.js";
+export type { Counters } from "./core/counters.js";
 export type {
   Command,
   CommandName,
@@ -14,7 +15,7 @@ export type {
 export { COMMANDS, DELIVERY_EVENT, isDelivery, REPLY_EVENTS, SERVER_KEY } from "./core/message.js";
 export type { GuardedAction, PermissionRule, PermissionsConfig } from "./core/permissions.js";
 export type { Identity } from "./core/session.js";
-export type { Awaitable, Dist, DistFactory, DistHost } from "./dist/dist.js";
+export type { Awaitable, Dist, DistFactory, DistHealth, DistHost } from "./dist/dist.js";
 export type { LogLevel } from "./log.js";
 export type { AuthOptions, VerifiedIdentity, WestOptions } from "./options.js";
 export { startWest, type WestNode } from "./west.js";

@@ -21,6 +21,8 @@ export interface WestOptions {
   maxFrameBytes?: number;
   /** Every this many ms the server pings each socket and drops those that did not answer the last ping. Default 30000. */
   keepaliveIntervalMs?: number;
+  /** Serve Prometheus metrics at /metrics on the HTTP port (false: /metrics is not found). Default true. */
+  metrics?: boolean;
   /**
    * Channels one client (a socket or a native client) may hold: registrations plus subscriptions, counting those
    * still being confirmed. A register or subscribe beyond it is answered `registration_failed` /
@@ -89,6 +91,7 @@ export const DEFAULTS = {
   allowedOrigins: [],
   slowConsumerBytes: 1024 * 1024,
   slowConsumerStallMs: 10_000,
+  metrics: true,
   logLevel: "info",
 } as const satisfies WestOptions;
 

@@ -8,6 +8,7 @@ import type { Awaitable, Dist } from "./dist/dist.js";
 import { localDist } from "./dist/local.js";
 import { startRedisDist } from "./dist/redis/redis-dist.js";
 import { createLogger, type Logger } from "./log.js";
+import { nodeMetrics } from "./metrics/node-metrics.js";
 import { DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 import { startHttpServer } from "./transport/http-server.js";
 
@@ -66,6 +67,10 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
             verifier,
             ready,
+            metrics:
+              (options.metrics ?? DEFAULTS.metrics)
+                ? nodeMetrics(core, { redis: options.distFactory === undefined && options.dist === "redis" })
+                : undefined,
           },
           logger,
         );

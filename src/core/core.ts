@@ -1,5 +1,6 @@
-import type { Awaitable, Dist, DistHost, NodeStats } from "../dist/dist.js";
+import type { Awaitable, Dist, DistHealth, DistHost, NodeStats } from "../dist/dist.js";
 import type { Logger } from "../log.js";
+import { Counters } from "./counters.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
 import { isValidName } from "./names.js";
 import { isGuardedAction, type Permissions } from "./permissions.js";
@@ -25,6 +26,8 @@ export class Core implements DistHost {
   readonly logger: Logger;
   /** The node's base URL once it listens; set by whoever starts the HTTP server. */
   url: string | undefined;
+  /** Running totals for the metrics endpoint. */
+  readonly counters = new Counters();
   private readonly owners = new Map<string, Session>();
   private readonly subscribers = new Map<string, Set<Session>>();
   /** Channels whose Dist subscription is still being confirmed. */
@@ -55,6 +58,15 @@ export class Core implements DistHost {
     for (const [channel, owner] of this.owners) yield [channel, owner.id];
   }
 
+  /** Whether the node can serve: joined its Dist, the Dist healthy, not fenced. */
+  health(): DistHealth {
+    if (this.dist === undefined) return JOINING;
+    const health = this.dist.health?.() ?? CUSTOM_DIST;
+    if (health.problem === undefined && this.fenced)
+      return { ...health, problem: "fenced: heartbeat not renewed" };
+    return health;
+  }
+
   setFenced(fenced: boolean): void {
     if (fenced !== this.fenced) this.logger.warn({ fenced }, fenced ? "node fenced" : "node unfenced");
     this.fenced = fenced;
@@ -69,15 +81,18 @@ export class Core implements DistHost {
   /** Executes one command for `session`; never throws and never rejects: faults become `internal_error`. */
   run(session: Session, command: Command): Awaitable<Reply> {
     const { channel, id } = command;
-    if (session.closed) return reply("internal_error", channel, id);
+    if (session.closed) return this.counted(command, reply("internal_error", channel, id));
     try {
       const result = this.dispatch(session, command);
       if (result instanceof Promise) {
-        return result.catch((error: unknown) => this.fault(error, session, command));
+        return result.then(
+          (answer) => this.counted(command, answer),
+          (error: unknown) => this.counted(command, this.fault(error, session, command)),
+        );
       }
-      return result;
+      return this.counted(command, result);
     } catch (error) {
-      return this.fault(error, session, command);
+      return this.counted(command, this.fault(error, session, command));
     }
   }
 
@@ -109,6 +124,7 @@ export class Core implements DistHost {
   deliverSend(delivery: Delivery, ownerSessionId: number): "delivered" | "not_owner" {
     const owner = this.owners.get(delivery.channel);
     if (owner === undefined || owner.id !== ownerSessionId) return "not_owner";
+    this.counters.deliveriesSend++;
     owner.deliver(delivery);
     return "delivered";
   }
@@ -116,6 +132,7 @@ export class Core implements DistHost {
   deliverPublish(delivery: Delivery): void {
     const subscribers = this.subscribers.get(delivery.channel);
     if (subscribers === undefined) return;
+    this.counters.deliveriesPublish += subscribers.size;
     for (const subscriber of subscribers) subscriber.deliver(delivery);
   }
 
@@ -174,6 +191,7 @@ export class Core implements DistHost {
   private atChannelLimit(session: Session, channel: string): boolean {
     const limit = this.options.maxChannelsPerConnection;
     if (session.registrations.size + session.subscriptions.size < limit) return false;
+    this.counters.limitHits.channels++;
     this.logger.info({ key: session.key, channel, limit }, "channel limit");
     return true;
   }
@@ -224,6 +242,7 @@ export class Core implements DistHost {
     const owner = this.owners.get(channel);
     if (owner !== undefined) {
       if (this.fenced) throw new Error("node fenced: its registrations may have been taken over");
+      this.counters.deliveriesSend++;
       owner.deliver(delivery);
       return reply("sending_succeeded", channel, id);
     }
@@ -312,6 +331,11 @@ export class Core implements DistHost {
     );
   }
 
+  private counted(command: Command, answer: Reply): Reply {
+    this.counters.countCommand(command.event, answer.event);
+    return answer;
+  }
+
   private fault(error: unknown, session: Session, command: Command): Reply {
     this.logger.error(
       { err: error, key: session.key, event: command.event, channel: command.channel },
@@ -320,6 +344,9 @@ export class Core implements DistHost {
     return reply("internal_error", command.channel, command.id);
   }
 }
+
+const JOINING: DistHealth = { fields: {}, problem: "joining its distribution layer" };
+const CUSTOM_DIST: DistHealth = { fields: { dist: "custom" } };
 
 function sendingReply(outcome: "delivered" | "not_found", channel: string, id: Command["id"]): Reply {
   return reply(outcome === "delivered" ? "sending_succeeded" : "registration_not_found", channel, id);

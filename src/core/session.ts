@@ -57,6 +57,7 @@ export class Session {
   /** Gives `answer` (a reply the codec made itself, e.g. bad_request) its place in the order of replies. */
   respond(answer: Reply, onReply: (reply: Reply) => void): void {
     if (this.closed) return;
+    this.core.counters.countCommand("other", answer.event);
     const prior = this.tail;
     if (prior === undefined) onReply(answer);
     else

@@ -1,3 +1,4 @@
+import type { Counters } from "../core/counters.js";
 import type { Delivery } from "../core/message.js";
 
 /** A value now (local, in-process) or later (a round trip to another machine). */
@@ -22,6 +23,8 @@ export interface DistHost {
   setFenced(fenced: boolean): void;
   /** Figures for the node's heartbeat record. */
   stats(): NodeStats;
+  /** The node's running totals (a Dist counts its Redis round trips and reconnections there). */
+  readonly counters: Counters;
 }
 
 export interface NodeStats {
@@ -49,6 +52,16 @@ export interface Dist {
   publish(delivery: Delivery): Awaitable<void>;
   /** Release everything this node holds and disconnect. */
   close(): Promise<void>;
+  /** Whether the node can serve through this Dist now (for /healthz); cheap, no I/O. Absent: always. */
+  health?(): DistHealth;
+}
+
+/** What /healthz tells of a Dist. */
+export interface DistHealth {
+  /** Fields of the /healthz body, e.g. `{ dist: "redis", redis: "up" }`. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Why the node cannot serve now (e.g. "redis unreachable"); undefined when it can. */
+  readonly problem?: string;
 }
 
 /** Builds a Dist once the node it serves exists. */

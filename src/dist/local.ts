@@ -1,4 +1,6 @@
-import type { Dist } from "./dist.js";
+import type { Dist, DistHealth } from "./dist.js";
+
+const HEALTHY: DistHealth = { fields: { dist: "local" } };
 
 /** One node, no peers: the local registry is the whole truth, so there is nothing to carry. */
 export function localDist(): Dist {
@@ -10,5 +12,6 @@ export function localDist(): Dist {
     unsubscribe: () => undefined,
     publish: () => undefined,
     close: async () => undefined,
+    health: () => HEALTHY,
   };
 }

@@ -24,6 +24,8 @@ export interface AdmissionOptions {
   /** Longest client key, in UTF-8 bytes (URL keys and token subjects alike). */
   maxKeyBytes: number;
   logger: Logger;
+  /** Counted by reason; `refused`: the handshake hook said no. */
+  authFailures: Record<AuthFailure | "refused", number>;
 }
 
 const REFUSALS: Record<AuthFailure, Refusal> = {
@@ -39,22 +41,30 @@ const REFUSALS: Record<AuthFailure, Refusal> = {
  */
 export async function admit(
   request: IncomingMessage,
-  { verifier, handshake, maxKeyBytes, logger }: AdmissionOptions,
+  { verifier, handshake, maxKeyBytes, logger, authFailures }: AdmissionOptions,
 ): Promise<Admitted | Refusal> {
+  const hookRefusal = async (identity?: VerifiedIdentity) => {
+    const refusal = await handshakeRefusal(handshake, request, identity);
+    if (refusal !== undefined) authFailures.refused++;
+    return refusal;
+  };
   if (verifier === undefined) {
     const target = upgradeTarget(request.url, maxKeyBytes);
     if ("status" in target) return target;
-    return (await handshakeRefusal(handshake, request)) ?? target;
+    return (await hookRefusal()) ?? target;
   }
   const path = upgradePath(request.url, maxKeyBytes);
   if ("status" in path) return path;
   const token = upgradeToken(request);
   const check = token === undefined ? { failure: "missing" as const } : await verifier.verify(token);
-  if ("failure" in check) return authFailure(check.failure, request, logger);
+  const failed = (reason: AuthFailure) => {
+    authFailures[reason]++;
+    return authFailure(reason, request, logger);
+  };
+  if ("failure" in check) return failed(check.failure);
   const { identity } = check;
-  if (path.key !== undefined && path.key !== identity.key)
-    return authFailure("key_mismatch", request, logger);
-  const refusal = await handshakeRefusal(handshake, request, identity);
+  if (path.key !== undefined && path.key !== identity.key) return failed("key_mismatch");
+  const refusal = await hookRefusal(identity);
   if (refusal !== undefined) return refusal;
   return { protocol: path.protocol, key: identity.key, identity, expiresAtMs: check.expiresAtMs };
 }

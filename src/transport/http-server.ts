@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import type { TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Core } from "../core/core.js";
+import type { DistHealth } from "../dist/dist.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook } from "../options.js";
 import type { Codec, ProtocolName } from "../protocols/codec.js";
@@ -13,6 +15,7 @@ import { textCodec } from "../protocols/text.js";
 import { admit, withoutToken } from "./admission.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
+import { serveOps } from "./ops-endpoints.js";
 import { originPolicy } from "./origin.js";
 import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
 import { attachSocket } from "./socket-session.js";
@@ -25,6 +28,7 @@ import { WriteBatcher } from "./write-batcher.js";
 const SHUTDOWN_GRACE_MS = 1000;
 /** The answer to an upgrade that arrives, or is still being decided, once shutdown has begun. */
 const SHUTTING_DOWN = { status: 503, body: "server shutting down\n" };
+const SHUTTING_DOWN_HEALTH: DistHealth = { fields: {}, problem: "shutting down" };
 
 const CODECS: Record<ProtocolName, Codec> = { text: textCodec, json: jsonCodec, pb: pbCodec };
 
@@ -46,6 +50,8 @@ export interface HttpServerOptions {
   verifier: TokenVerifier | undefined;
   /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
   ready: Promise<void>;
+  /** What /metrics serves; undefined turns /metrics off. */
+  metrics: Registry | undefined;
 }
 
 export interface RunningServer {
@@ -55,7 +61,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The web client at `/` and the WebSocket endpoints `/websocket/{text|json|pb}/:key`. */
+/** The web client at `/`, /healthz, /metrics and the WebSocket endpoints `/websocket/{text|json|pb}/:key`. */
 export async function startHttpServer(
   core: Core,
   options: HttpServerOptions,
@@ -66,7 +72,7 @@ export async function startHttpServer(
     json: frameEncoder(jsonCodec),
     pb: frameEncoder(pbCodec),
   } satisfies Record<ProtocolName, unknown>;
-  const slowConsumers = new SlowConsumers(options.slowConsumers, logger);
+  const slowConsumers = new SlowConsumers(options.slowConsumers, logger, core.counters);
   const context = {
     core,
     logger,
@@ -80,7 +86,12 @@ export async function startHttpServer(
     maxPayload: options.maxFrameBytes,
     perMessageDeflate: false,
   });
+  const ops = {
+    health: () => (closing ? SHUTTING_DOWN_HEALTH : core.health()),
+    metrics: options.metrics,
+  };
   const http = createServer((request, response) => {
+    if (serveOps(request, response, ops, logger)) return;
     serveStatic(request, response).catch((error: unknown) => {
       logger.error({ err: error, url: request.url }, "static file failed");
       response.destroy();
@@ -123,6 +134,7 @@ export async function startHttpServer(
         handshake: options.handshake,
         maxKeyBytes: options.maxKeyBytes,
         logger,
+        authFailures: core.counters.authFailures,
       }));
     if ("status" in target) {
       logger.info({ url: withoutToken(request.url), status: target.status }, "upgrade refused");
@@ -137,7 +149,8 @@ export async function startHttpServer(
       socket.off("close", forgetUpgrade);
       // ws has added this socket to its clients already.
       if (sockets.clients.size > options.maxConnections) {
-        logger.info({ url: request.url, limit: options.maxConnections }, "connection limit");
+        core.counters.limitHits.connections++;
+        logger.info({ url: withoutToken(request.url), limit: options.maxConnections }, "connection limit");
         ws.close(1013, "try again later");
         return;
       }

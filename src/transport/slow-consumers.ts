@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import WebSocket from "ws";
+import type { Counters } from "../core/counters.js";
 import type { Session } from "../core/session.js";
 import type { Logger } from "../log.js";
 import type { ProtocolName } from "../protocols/codec.js";
@@ -51,14 +52,13 @@ export class OutgoingQueue {
  * its own; only a cut one does, to drop it if it does not read its backlog and the close frame in time.
  */
 export class SlowConsumers {
-  /** Connections cut so far; the place for a metrics counter. */
-  cuts = 0;
   private readonly queues = new Set<OutgoingQueue>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     readonly limits: SlowConsumerLimits,
     private readonly logger: Logger,
+    private readonly counters: Counters,
   ) {
     const intervalMs = Math.max(1, Math.min(1000, Math.floor(limits.stallMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), intervalMs);
@@ -92,7 +92,7 @@ export class SlowConsumers {
     const { socket, connection, session } = queue;
     if (socket.readyState !== WebSocket.OPEN) return;
     this.forget(queue);
-    this.cuts++;
+    this.counters.slowConsumerCuts++;
     this.logger.warn(
       {
         key: session.key,

@@ -9,6 +9,9 @@ import { CommandRate } from "./command-rate.js";
 import type { SlowConsumers } from "./slow-consumers.js";
 import { Outbox, type WriteBatcher } from "./write-batcher.js";
 
+/** ws's error code for a frame over `maxPayload` (it then closes the socket with 1009). */
+const FRAME_TOO_BIG = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+
 export interface SocketContext {
   core: Core;
   logger: Logger;
@@ -53,20 +56,24 @@ export function attachSocket(
       }
       queue.offered += frame.length;
       batcher.write(outbox, frame);
+      core.counters.bytesOut += frame.length;
     },
   };
   const session = core.open(key, endpoint, identity);
+  core.counters.socketOpened(codec.name);
   const queue = slowConsumers.watch(socket, connection, session, codec.name);
   const onReply = (answer: Reply) => endpoint.deliver(answer);
   const rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;
   logger.info(about({}), "connected");
 
   socket.on("message", (payload: Buffer, isBinary: boolean) => {
+    core.counters.bytesIn += payload.length;
     try {
       const decoded = codec.decode(payload, isBinary);
       if (logger.isLevelEnabled("debug")) logger.debug(about({ decoded }), "frame");
       // Frames the codec rejects count too: they cost work all the same. `bye` always passes.
       const verdict = rate === undefined || decoded.type === "close" ? "accept" : rate.take();
+      if (verdict !== "accept") core.counters.limitHits.rate++;
       if (verdict === "refuse") session.respond(rateLimited(decoded), onReply);
       else if (verdict === "close") {
         if (socket.readyState === WebSocket.OPEN)
@@ -81,8 +88,12 @@ export function attachSocket(
       close(1011, "internal error");
     }
   });
-  socket.on("error", (error) => logger.info(about({ err: error }), "socket error"));
+  socket.on("error", (error: Error & { code?: string }) => {
+    if (error.code === FRAME_TOO_BIG) core.counters.limitHits.frame_size++;
+    logger.info(about({ err: error }), "socket error");
+  });
   socket.on("close", (code: number) => {
+    core.counters.socketClosed(codec.name);
     logger.info(about({ code }), "disconnected");
     slowConsumers.forget(queue);
     session

@@ -90,6 +90,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       maxKeyBytes: DEFAULTS.maxKeyBytes,
       slowConsumerBytes: DEFAULTS.slowConsumerBytes,
       slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
+      metrics: DEFAULTS.metrics,
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,

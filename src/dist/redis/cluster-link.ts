@@ -74,6 +74,7 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
       return keys;
     },
     onReconnect: (handler) => reconnectHandlers.push(handler),
+    isUp: () => cluster.isReady && cluster.masters.every((master) => master.client?.isReady === true),
     close: () =>
       closeWithin(
         connection.connectTimeoutMs,

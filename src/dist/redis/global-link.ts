@@ -54,6 +54,7 @@ export async function connectGlobal(
       return keys;
     },
     onReconnect: (handler) => reconnectHandlers.push(handler),
+    isUp: () => commands.isReady && subscriber.isReady,
     close: () =>
       closeWithin(
         connectTimeoutMs,

@@ -20,6 +20,8 @@ export interface RedisLink {
   scan(pattern: string): Promise<string[]>;
   /** `handler` runs each time a connection is back after it was lost (not at the first connect). */
   onReconnect(handler: () => void): void;
+  /** Every connection is up, as the clients know it now (no I/O). */
+  isUp(): boolean;
   close(): Promise<void>;
 }
 

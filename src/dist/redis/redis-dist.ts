@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Delivery } from "../../core/message.js";
 import type { Logger } from "../../log.js";
-import type { Dist, DistHost } from "../dist.js";
+import type { Dist, DistHealth, DistHost } from "../dist.js";
 import { connectCluster } from "./cluster-link.js";
 import { decodeEnvelope, type Envelope, encodeEnvelope } from "./envelope.js";
 import { connectGlobal } from "./global-link.js";
@@ -10,6 +10,7 @@ import { ownerValue, parseOwner, RedisNames } from "./keys.js";
 import { closeWithin, type RedisLink } from "./link.js";
 import { COMPARE_AND_DELETE, COMPARE_AND_SET } from "./scripts.js";
 import { Subscriptions } from "./subscriptions.js";
+import { timedLink } from "./timed-link.js";
 
 export interface RedisDistOptions {
   /** One Redis (global mode), e.g. redis://127.0.0.1:6379 or rediss://user:pass@host:6380. */
@@ -43,7 +44,8 @@ export async function startRedisDist(
   } else {
     throw new Error("dist redis needs redis.url (one Redis) or redis.cluster (Redis Cluster seed nodes)");
   }
-  const dist = new RedisDist(link, nodeId, host, options, log);
+  const timed = timedLink(link, (seconds) => host.counters.observeRedisRoundTrip(seconds));
+  const dist = new RedisDist(timed, nodeId, host, options, log);
   try {
     await dist.start();
   } catch (error) {
@@ -53,6 +55,9 @@ export async function startRedisDist(
   log.info({ mode: link.mode }, "joined the WEST nodes on Redis");
   return dist;
 }
+
+const REDIS_UP: DistHealth = { fields: { dist: "redis", redis: "up" } };
+const REDIS_DOWN: DistHealth = { fields: { dist: "redis", redis: "down" }, problem: "redis unreachable" };
 
 class RedisDist implements Dist {
   private readonly names: RedisNames;
@@ -79,7 +84,14 @@ class RedisDist implements Dist {
   async start(): Promise<void> {
     await this.link.subscribe(this.names.inbox(this.nodeId), (message) => this.onInbox(message));
     await this.heartbeat.start();
-    this.link.onReconnect(() => this.reclaim());
+    this.link.onReconnect(() => {
+      this.host.counters.redisReconnects++;
+      this.reclaim();
+    });
+  }
+
+  health(): DistHealth {
+    return this.link.isUp() ? REDIS_UP : REDIS_DOWN;
   }
 
   async claim(channel: string, sessionId: number): Promise<boolean> {

@@ -1,0 +1,110 @@
+import { COMMANDS, type ReplyEvent } from "./message.js";
+
+/** The `command` label: the seven commands, and `other` for unknown events and frames no codec could read. */
+export const COMMAND_LABELS = [...COMMANDS, "other"] as const;
+export type CommandLabel = (typeof COMMAND_LABELS)[number];
+
+/** The `result` label: what a command's reply says, in a few fixed words. */
+export const RESULT_CATEGORIES = [
+  "ok",
+  "not_found",
+  "exists",
+  "denied",
+  "rate_limited",
+  "invalid",
+  "error",
+] as const;
+export type ResultCategory = (typeof RESULT_CATEGORIES)[number];
+
+/** Every reply event has its category, so a new event cannot be added without choosing one. */
+const CATEGORY_OF: Record<ReplyEvent, ResultCategory> = {
+  pong: "ok",
+  registration_succeeded: "ok",
+  unregistration_succeeded: "ok",
+  sending_succeeded: "ok",
+  subscription_succeeded: "ok",
+  unsubscription_succeeded: "ok",
+  publication_succeeded: "ok",
+  registration_not_found: "not_found",
+  subscription_not_found: "not_found",
+  registration_already_exist: "exists",
+  subscription_already_exist: "exists",
+  registration_denied: "denied",
+  permission_denied: "denied",
+  rate_limited: "rate_limited",
+  registration_failed: "invalid",
+  unregistration_failed: "invalid",
+  sending_failed: "invalid",
+  subscription_failed: "invalid",
+  unsubscription_failed: "invalid",
+  publication_failed: "invalid",
+  action_not_allowed: "invalid",
+  bad_request: "invalid",
+  bad_encoding: "invalid",
+  internal_error: "error",
+  // A notice, never the reply to a command.
+  registration_lost: "error",
+};
+
+/** The `limit` label of limit hits. */
+export const LIMITS = ["frame_size", "channels", "connections", "rate"] as const;
+export type Limit = (typeof LIMITS)[number];
+
+/** The `reason` label of authentication failures. */
+export const AUTH_FAILURE_REASONS = ["missing", "invalid", "expired", "key_mismatch", "refused"] as const;
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+
+const KNOWN_COMMANDS: ReadonlySet<string> = new Set(COMMANDS);
+
+/**
+ * The node's running totals, as plain numbers that the hot path can bump with a bare `++` or `+=`; the metrics
+ * endpoint reads them only when scraped. One object per node (Core.counters), reachable wherever work happens.
+ */
+export class Counters {
+  /** Deliveries handed to an owner (send) or to subscribers (publish, one per subscriber). */
+  deliveriesSend = 0;
+  deliveriesPublish = 0;
+  /** WebSocket payload bytes received, and frame bytes written (replies and deliveries). */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Sockets closed because they did not keep up with what they were sent. */
+  slowConsumerCuts = 0;
+  readonly limitHits: Record<Limit, number> = { frame_size: 0, channels: 0, connections: 0, rate: 0 };
+  readonly authFailures: Record<AuthFailureReason, number> = {
+    missing: 0,
+    invalid: 0,
+    expired: 0,
+    key_mismatch: 0,
+    refused: 0,
+  };
+  /** Times a Redis connection came back after it was lost. */
+  redisReconnects = 0;
+  /** Takes the duration, in seconds, of each Redis command WEST issues (the metrics endpoint plugs in here). */
+  observeRedisRoundTrip: (seconds: number) => void = () => undefined;
+  /** Commands answered, by command and result. */
+  readonly commands = Object.fromEntries(
+    COMMAND_LABELS.map((command) => [
+      command,
+      Object.fromEntries(RESULT_CATEGORIES.map((result) => [result, 0])),
+    ]),
+  ) as Record<CommandLabel, Record<ResultCategory, number>>;
+  private readonly sockets = new Map<string, number>();
+
+  /** Counts one answered command: `event` as the client named it, and the event of its reply. */
+  countCommand(event: string, reply: ReplyEvent): void {
+    this.commands[KNOWN_COMMANDS.has(event) ? (event as CommandLabel) : "other"][CATEGORY_OF[reply]]++;
+  }
+
+  socketOpened(protocol: string): void {
+    this.sockets.set(protocol, this.openSockets(protocol) + 1);
+  }
+
+  socketClosed(protocol: string): void {
+    this.sockets.set(protocol, this.openSockets(protocol) - 1);
+  }
+
+  /** Open WebSocket connections speaking `protocol`. */
+  openSockets(protocol: string): number {
+    return this.sockets.get(protocol) ?? 0;
+  }
+}
