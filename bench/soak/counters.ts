@@ -10,6 +10,8 @@ export interface SoakCounters {
   arrived: number;
   /** Owed deliveries that did not arrive within the grace period while sender and receiver stayed connected. */
   lost: number;
+  /** Deliveries of a message id this client had already received (at most once is promised). */
+  duplicated: number;
   /** Deliveries nobody was owed (e.g. published just before an unsubscribe or a disconnect): not errors. */
   unowed: number;
   /** Unexpected replies, closes and socket errors. */
@@ -31,6 +33,7 @@ export const newCounters = (): SoakCounters => ({
   expected: 0,
   arrived: 0,
   lost: 0,
+  duplicated: 0,
   unowed: 0,
   errors: 0,
   sendsToGoneOwner: 0,

@@ -234,7 +234,7 @@ export class SoakLoad {
     }
     this.counters.received++;
     const id = incoming.data;
-    client.arrived(id);
+    client.arrived(id, performance.now());
     const sentAt = Number(id.slice(id.lastIndexOf(".") + 1));
     if (sentAt > 0) this.latency.record(Math.max(0, nowMicros() - sentAt));
   }

@@ -31,6 +31,7 @@ export interface MinuteRow {
   heapUsedBytes: number;
   loopDelayP99: number;
   loopDelayMax: number;
+  loadLoopDelayP99: number;
   connections: number;
   sentPerSecond: number;
   receivedPerSecond: number;
@@ -57,6 +58,7 @@ export function perMinute(samples: SoakSample[]): MinuteRow[] {
       heapUsedBytes: last.heapUsedBytes,
       loopDelayP99: max(group.map((s) => s.loopDelay.p99)),
       loopDelayMax: max(group.map((s) => s.loopDelay.max)),
+      loadLoopDelayP99: max(group.map((s) => s.loadLoopDelayP99)),
       connections: Math.round(mean(group.map((s) => s.connections))),
       sentPerSecond: mean(group.map((s) => s.sentPerSecond)),
       receivedPerSecond: mean(group.map((s) => s.receivedPerSecond)),

@@ -16,6 +16,9 @@ export interface InFlight {
 
 type State = "pending" | "confirmed";
 
+/** Ids are remembered for one to two of these windows. */
+const DUPLICATE_WINDOW_MS = 15_000;
+
 /**
  * One slot of the soak: a client identity that connects, churns and reconnects, and the bookkeeping of what it
  * holds (subscriptions, registrations), what it wants back after a reconnect, and what it is owed.
@@ -37,6 +40,10 @@ export class SoakClient {
   disconnectAt = Number.POSITIVE_INFINITY;
   reconnectAt = Number.POSITIVE_INFINITY;
   seq = 0;
+  /** Message ids received lately, to catch a delivery made twice. */
+  private recent = new Set<string>();
+  private older = new Set<string>();
+  private rotateAt = 0;
 
   constructor(
     readonly slot: number,
@@ -63,7 +70,18 @@ export class SoakClient {
     if (this.owed.delete(id)) this.counters.expected--;
   }
 
-  arrived(id: string): void {
+  /** A delivery arrived; a message id seen before (within the last one to two windows) is a duplicate. */
+  arrived(id: string, now: number): void {
+    if (this.recent.has(id) || this.older.has(id)) {
+      this.counters.duplicated++;
+      return;
+    }
+    if (now >= this.rotateAt) {
+      this.older = this.recent;
+      this.recent = new Set();
+      this.rotateAt = now + DUPLICATE_WINDOW_MS;
+    }
+    this.recent.add(id);
     if (this.owed.delete(id)) this.counters.arrived++;
     else this.counters.unowed++;
   }

@@ -18,16 +18,16 @@ export function renderSoakMarkdown(result: SoakResult, environment: string): str
     `**Verdict: ${verdict.passed ? "passed" : `FAILED (${verdict.failures.join("; ")})`}.** ${count(options.connections)} connections (text/json/pb) for ${fixed(options.durationMs / 60_000)} min, ${(options.reconnectFraction * 100).toFixed(0)}% of them (redrawn every ${options.churnRedrawMs / 1000} s) disconnecting after ${options.meanUptimeMs / 2000}-${(options.meanUptimeMs * 1.5) / 1000} s and reconnecting; one action per connection per ~${options.actionIntervalMs / 1000} s. ${environment}`,
     "",
     growthLine("RSS", verdict.rss),
-    growthLine("Heap used", verdict.heap),
+    `${growthLine("Heap used", verdict.heap)} (informative only: heap used saw-tooths with each garbage collection)`,
     `- Event-loop delay (server): worst interval p99 ${fixed(verdict.loopDelay.firstHalfP99)} ms in the first half, ${fixed(verdict.loopDelay.lastHalfP99)} ms in the last; max ${fixed(verdict.loopDelay.max)} ms`,
-    `- Messages: ${count(counters.sent)} publishes and sends, ${count(counters.received)} deliveries received; ${count(counters.expected)} owed to a connected subscriber or owner, ${count(counters.arrived)} arrived, **${count(counters.lost)} lost**; ${count(counters.unowed)} arrived unowed (sent around an unsubscribe or a reconnect); ${count(counters.sendsToGoneOwner)} sends found their owner just gone`,
+    `- Messages: ${count(counters.sent)} publishes and sends, ${count(counters.received)} deliveries received; ${count(counters.expected)} owed to a connected subscriber or owner, ${count(counters.arrived)} arrived, **${count(counters.lost)} lost**, **${count(counters.duplicated)} duplicated**; ${count(counters.unowed)} arrived unowed (sent around an unsubscribe or a reconnect); ${count(counters.sendsToGoneOwner)} sends found their owner just gone`,
     `- Connections: ${count(counters.connects)} opened, ${count(counters.disconnects)} churn disconnects (half clean closes, half abrupt), ${count(counters.registrationRetries)} registrations retried while the previous connection was cleaned up; **${count(counters.errors)} errors**; ${count(counters.skipped)} actions skipped for 32 requests in flight`,
     "",
-    "| minute | RSS MiB | heap MiB | loop p99 ms | loop max ms | connections | sent/s | delivered/s | lost | errors | load avg |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| minute | RSS MiB | heap MiB | loop p99 ms | loop max ms | load's loop p99 ms | connections | sent/s | delivered/s | lost | errors | load avg |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...result.minutes.map(
       (row) =>
-        `| ${row.minute} | ${mib(row.rssBytes)} | ${mib(row.heapUsedBytes)} | ${fixed(row.loopDelayP99)} | ${fixed(row.loopDelayMax)} | ${count(row.connections)} | ${count(row.sentPerSecond)} | ${count(row.receivedPerSecond)} | ${row.lost} | ${row.errors} | ${fixed(row.loadAverage, 2)} |`,
+        `| ${row.minute} | ${mib(row.rssBytes)} | ${mib(row.heapUsedBytes)} | ${fixed(row.loopDelayP99)} | ${fixed(row.loopDelayMax)} | ${fixed(row.loadLoopDelayP99)} | ${count(row.connections)} | ${count(row.sentPerSecond)} | ${count(row.receivedPerSecond)} | ${row.lost} | ${row.errors} | ${fixed(row.loadAverage, 2)} |`,
     ),
     "",
   ];

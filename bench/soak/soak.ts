@@ -97,7 +97,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       previous = { at: now, sent: counters.sent, received: counters.received };
       samples.push(row);
       log?.(
-        `${row.seconds.toFixed(0).padStart(5)} s  rss ${(row.rssBytes / 2 ** 20).toFixed(1)} MiB  heap ${(row.heapUsedBytes / 2 ** 20).toFixed(1)} MiB  loop p99 ${row.loopDelay.p99.toFixed(1)} ms  conns ${row.connections}  sent/s ${row.sentPerSecond.toFixed(0)}  recv/s ${row.receivedPerSecond.toFixed(0)}  lost ${row.lost}  errors ${row.errors}`,
+        `${row.seconds.toFixed(0).padStart(5)} s  rss ${(row.rssBytes / 2 ** 20).toFixed(1)} MiB  heap ${(row.heapUsedBytes / 2 ** 20).toFixed(1)} MiB  loop p99 ${row.loopDelay.p99.toFixed(1)} ms (load's ${row.loadLoopDelayP99.toFixed(1)})  conns ${row.connections}  sent/s ${row.sentPerSecond.toFixed(0)}  recv/s ${row.receivedPerSecond.toFixed(0)}  lost ${row.lost}  errors ${row.errors}`,
       );
     });
     started = performance.now();

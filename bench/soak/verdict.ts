@@ -75,7 +75,7 @@ export function growth(samples: SoakSample[], bytes: (s: SoakSample) => number, 
   };
 }
 
-/** Passed: nothing lost, no error, and RSS levels off (the last half grew less than allowed). */
+/** Passed: nothing lost or duplicated, no error, and RSS levels off (the last half grew less than allowed). */
 export function judge(samples: SoakSample[], counters: SoakCounters, rule = DEFAULT_RULE): SoakVerdict {
   const rss = growth(samples, (s) => s.rssBytes, rule);
   const heap = growth(samples, (s) => s.heapUsedBytes, rule);
@@ -89,6 +89,7 @@ export function judge(samples: SoakSample[], counters: SoakCounters, rule = DEFA
   const failures: string[] = [];
   if (samples.length === 0) failures.push("no samples from the server");
   if (counters.lost > 0) failures.push(`${counters.lost} messages lost`);
+  if (counters.duplicated > 0) failures.push(`${counters.duplicated} messages delivered twice`);
   if (counters.errors > 0) failures.push(`${counters.errors} errors`);
   if (rss.levelsOff === false)
     failures.push(

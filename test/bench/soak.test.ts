@@ -25,6 +25,7 @@ test("a short soak samples the server process and loses nothing while connection
   assert.deepEqual(result.errorSamples, []);
   assert.equal(counters.errors, 0);
   assert.equal(counters.lost, 0, result.lostSamples.join("; "));
+  assert.equal(counters.duplicated, 0);
   assert.ok(counters.expected > 0, "no delivery was owed");
   assert.equal(counters.arrived, counters.expected, "every owed delivery arrived");
   assert.ok(counters.disconnects > 0 && counters.connects > 40, `${counters.connects} connects`);
@@ -39,7 +40,7 @@ test("a short soak samples the server process and loses nothing while connection
   assert.match(renderSoakChart(result), /<polyline points="[^"]+" fill="none" stroke="#1f5fa8"/);
 });
 
-test("the ledger counts an owed delivery that never arrives as lost, and forgives one whose receiver left", () => {
+test("the ledger counts an owed delivery that never arrives as lost, forgives one whose receiver left, and catches a duplicate", () => {
   const counters = newCounters();
   const receiver = new SoakClient(0, "json", counters);
   receiver.owe("a", "g0");
@@ -50,14 +51,21 @@ test("the ledger counts an owed delivery that never arrives as lost, and forgive
   receiver.confirm("b", 100);
   receiver.confirm("c", 100);
   receiver.withdraw("d");
-  receiver.arrived("a");
-  receiver.arrived("z");
+  receiver.arrived("a", 10);
+  receiver.arrived("z", 10);
+  receiver.arrived("a", 20);
   assert.equal(receiver.sweep(50), 0, "not yet overdue");
   receiver.forgive(60, "t1");
   assert.equal(receiver.sweep(150), 1, "b never arrived");
   assert.deepEqual(
-    { expected: counters.expected, arrived: counters.arrived, lost: counters.lost, unowed: counters.unowed },
-    { expected: 2, arrived: 1, lost: 1, unowed: 1 },
+    {
+      expected: counters.expected,
+      arrived: counters.arrived,
+      lost: counters.lost,
+      unowed: counters.unowed,
+      duplicated: counters.duplicated,
+    },
+    { expected: 2, arrived: 1, lost: 1, unowed: 1, duplicated: 1 },
   );
 });
 
