@@ -87,7 +87,7 @@ const result = await runSoak(options);
 
 const loadAverages = result.samples.map((s) => s.loadAverage);
 const meanLoad = loadAverages.reduce((a, b) => a + b, 0) / Math.max(1, loadAverages.length);
-const environment = `Node ${box.node} on ${box.cores} cores (${box.cpu}), commit ${commit()}; the server in its own process, the load in another, loopback only. The machine was shared with other work during the run (mean 1-minute load average ${meanLoad.toFixed(2)} on ${box.cores} cores), which shows in the event-loop delay.`;
+const environment = `Node ${box.node} on ${box.cores} cores (${box.cpu}), commit ${commit()}; the server in its own process, the load generator in another, loopback only. The machine was shared with other work during the run (mean 1-minute load average ${meanLoad.toFixed(2)} on ${box.cores} cores): time a process waits for a core counts as event-loop delay, so the delays measure the machine as much as the server (compare the server's CPU use).`;
 const report: SoakResult & { environment: string } = { ...result, environment };
 
 function writeAtomically(path: string, text: string): void {

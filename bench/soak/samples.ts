@@ -4,6 +4,10 @@ export interface SoakSample {
   seconds: number;
   rssBytes: number;
   heapUsedBytes: number;
+  heapTotalBytes: number;
+  arrayBuffersBytes: number;
+  /** The server's CPU use over the interval (1 = one core busy). */
+  serverCpu: number;
   /** The server's event-loop delay over the interval, in milliseconds. */
   loopDelay: { p50: number; p99: number; max: number };
   /** The load process's own event-loop delay p99 (ms): high values mean the load, not the server, lagged. */
@@ -31,6 +35,7 @@ export interface MinuteRow {
   heapUsedBytes: number;
   loopDelayP99: number;
   loopDelayMax: number;
+  serverCpu: number;
   loadLoopDelayP99: number;
   connections: number;
   sentPerSecond: number;
@@ -58,6 +63,7 @@ export function perMinute(samples: SoakSample[]): MinuteRow[] {
       heapUsedBytes: last.heapUsedBytes,
       loopDelayP99: max(group.map((s) => s.loopDelay.p99)),
       loopDelayMax: max(group.map((s) => s.loopDelay.max)),
+      serverCpu: mean(group.map((s) => s.serverCpu)),
       loadLoopDelayP99: max(group.map((s) => s.loadLoopDelayP99)),
       connections: Math.round(mean(group.map((s) => s.connections))),
       sentPerSecond: mean(group.map((s) => s.sentPerSecond)),

@@ -7,6 +7,11 @@ export interface ServerSample {
   at: number;
   rssBytes: number;
   heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Buffers and ArrayBuffers outside the heap (socket data among them). */
+  arrayBuffersBytes: number;
+  /** CPU time the process used over the interval, per wall-clock time (1 = one core busy). */
+  cpu: number;
   /** Event-loop delay over the interval, in milliseconds. */
   loopDelay: { p50: number; p99: number; max: number };
 }
@@ -22,14 +27,20 @@ const RESOLUTION_MS = 10;
 const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 delay.enable();
 const started = performance.now();
+let last = { at: started, cpu: process.cpuUsage() };
 // The histogram records the time between its timer's runs, which is the resolution plus the delay.
 const millis = (nanos: number) => Math.max(0, nanos / 1e6 - RESOLUTION_MS);
 const timer = setInterval(() => {
   const memory = process.memoryUsage();
+  const now = { at: performance.now(), cpu: process.cpuUsage() };
+  const cpuMicros = now.cpu.user + now.cpu.system - last.cpu.user - last.cpu.system;
   const sample: ServerSample = {
-    at: performance.now() - started,
+    at: now.at - started,
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+    arrayBuffersBytes: memory.arrayBuffers,
+    cpu: cpuMicros / 1000 / Math.max(1, now.at - last.at),
     loopDelay: {
       p50: millis(delay.percentile(50)),
       p99: millis(delay.percentile(99)),
@@ -37,6 +48,7 @@ const timer = setInterval(() => {
     },
   };
   delay.reset();
+  last = now;
   process.send?.({ sample });
 }, sampleMs);
 

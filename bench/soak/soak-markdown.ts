@@ -23,11 +23,11 @@ export function renderSoakMarkdown(result: SoakResult, environment: string): str
     `- Messages: ${count(counters.sent)} publishes and sends, ${count(counters.received)} deliveries received; ${count(counters.expected)} owed to a connected subscriber or owner, ${count(counters.arrived)} arrived, **${count(counters.lost)} lost**, **${count(counters.duplicated)} duplicated**; ${count(counters.unowed)} arrived unowed (sent around an unsubscribe or a reconnect); ${count(counters.sendsToGoneOwner)} sends found their owner just gone`,
     `- Connections: ${count(counters.connects)} opened, ${count(counters.disconnects)} churn disconnects (half clean closes, half abrupt), ${count(counters.registrationRetries)} registrations retried while the previous connection was cleaned up; **${count(counters.errors)} errors**; ${count(counters.skipped)} actions skipped for 32 requests in flight`,
     "",
-    "| minute | RSS MiB | heap MiB | loop p99 ms | loop max ms | load's loop p99 ms | connections | sent/s | delivered/s | lost | errors | load avg |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| minute | RSS MiB | heap MiB | server CPU % | loop p99 ms | loop max ms | load's loop p99 ms | connections | sent/s | delivered/s | lost | errors | load avg |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...result.minutes.map(
       (row) =>
-        `| ${row.minute} | ${mib(row.rssBytes)} | ${mib(row.heapUsedBytes)} | ${fixed(row.loopDelayP99)} | ${fixed(row.loopDelayMax)} | ${fixed(row.loadLoopDelayP99)} | ${count(row.connections)} | ${count(row.sentPerSecond)} | ${count(row.receivedPerSecond)} | ${row.lost} | ${row.errors} | ${fixed(row.loadAverage, 2)} |`,
+        `| ${row.minute} | ${mib(row.rssBytes)} | ${mib(row.heapUsedBytes)} | ${(row.serverCpu * 100).toFixed(0)} | ${fixed(row.loopDelayP99)} | ${fixed(row.loopDelayMax)} | ${fixed(row.loadLoopDelayP99)} | ${count(row.connections)} | ${count(row.sentPerSecond)} | ${count(row.receivedPerSecond)} | ${row.lost} | ${row.errors} | ${fixed(row.loadAverage, 2)} |`,
     ),
     "",
   ];

@@ -68,11 +68,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     loadDelay.enable();
     const startedAt = new Date().toISOString();
     const samples: SoakSample[] = [];
+    let collecting = true;
     let started = performance.now();
     let previous = { at: started, sent: 0, received: 0 };
     child.on("message", (message: { sample?: ServerSample }) => {
       const sample = message.sample;
-      if (sample === undefined) return;
+      // Only the load's own time counts: none from the drain after the deadline.
+      if (sample === undefined || !collecting) return;
       const now = performance.now();
       const { counters } = load;
       const seconds = (now - previous.at) / 1000;
@@ -82,6 +84,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         seconds: (now - started) / 1000,
         rssBytes: sample.rssBytes,
         heapUsedBytes: sample.heapUsedBytes,
+        heapTotalBytes: sample.heapTotalBytes,
+        arrayBuffersBytes: sample.arrayBuffersBytes,
+        serverCpu: sample.cpu,
         loopDelay: sample.loopDelay,
         loadLoopDelayP99: Math.max(0, loadDelay.percentile(99) / 1e6 - LOAD_DELAY_RESOLUTION_MS),
         connections: load.openConnections,
@@ -97,7 +102,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       previous = { at: now, sent: counters.sent, received: counters.received };
       samples.push(row);
       log?.(
-        `${row.seconds.toFixed(0).padStart(5)} s  rss ${(row.rssBytes / 2 ** 20).toFixed(1)} MiB  heap ${(row.heapUsedBytes / 2 ** 20).toFixed(1)} MiB  loop p99 ${row.loopDelay.p99.toFixed(1)} ms (load's ${row.loadLoopDelayP99.toFixed(1)})  conns ${row.connections}  sent/s ${row.sentPerSecond.toFixed(0)}  recv/s ${row.receivedPerSecond.toFixed(0)}  lost ${row.lost}  errors ${row.errors}`,
+        `${row.seconds.toFixed(0).padStart(5)} s  rss ${(row.rssBytes / 2 ** 20).toFixed(1)} MiB  heap ${(row.heapUsedBytes / 2 ** 20).toFixed(1)} MiB  cpu ${(row.serverCpu * 100).toFixed(0)}%  loop p99 ${row.loopDelay.p99.toFixed(1)} ms (load's ${row.loadLoopDelayP99.toFixed(1)})  conns ${row.connections}  sent/s ${row.sentPerSecond.toFixed(0)}  recv/s ${row.receivedPerSecond.toFixed(0)}  lost ${row.lost}  errors ${row.errors}`,
       );
     });
     started = performance.now();
@@ -105,6 +110,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await load.start();
     const remaining = options.durationMs - (performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, remaining)));
+    collecting = false;
     await load.stop();
     loadDelay.disable();
     const counters = { ...load.counters };

@@ -32,6 +32,7 @@ test("a short soak samples the server process and loses nothing while connection
   assert.ok(samples.length >= 4, `${samples.length} samples`);
   for (const sample of samples) {
     assert.ok(sample.rssBytes > 10 * 1024 * 1024 && sample.heapUsedBytes > 0, JSON.stringify(sample));
+    assert.ok(sample.serverCpu > 0 && sample.heapTotalBytes >= sample.heapUsedBytes, JSON.stringify(sample));
     assert.ok(sample.loopDelay.p50 <= sample.loopDelay.p99 && sample.loopDelay.p99 <= sample.loopDelay.max);
   }
   assert.ok(samples.some((sample) => sample.receivedPerSecond > 0));
@@ -78,6 +79,9 @@ test("the verdict fails RSS that keeps growing and passes RSS that levels off", 
         seconds,
         rssBytes: rssMiB(seconds / 60) * MiB,
         heapUsedBytes: 20 * MiB,
+        heapTotalBytes: 30 * MiB,
+        arrayBuffersBytes: MiB,
+        serverCpu: 0.1,
         loopDelay: { p50: 1, p99: 2, max: 3 },
         loadLoopDelayP99: 1,
         connections: 10,
