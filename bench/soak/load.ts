@@ -30,6 +30,8 @@ const OPENING_AT_ONCE = 50;
 const REGISTER_RETRY_MS = 200;
 const REGISTER_RETRIES = 50;
 const KEPT_ERRORS = 20;
+/** A connection not open by then is an error (and is tried again): every wait is bounded. */
+const HANDSHAKE_TIMEOUT_MS = 60_000;
 
 const SHARED = "all";
 const random = (low: number, high: number) => low + Math.random() * (high - low);
@@ -155,14 +157,17 @@ export class SoakLoad {
   }
 
   private connect(client: SoakClient): Promise<void> {
-    const ws = new WebSocket(`${this.options.url}/websocket/${client.protocol}/${client.key}`);
+    const ws = new WebSocket(`${this.options.url}/websocket/${client.protocol}/${client.key}`, {
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    });
     this.sockets.set(client, ws);
     ws.binaryType = "nodebuffer";
     return new Promise((resolve) => {
       ws.on("open", () => {
+        resolve();
+        if (this.sockets.get(client) !== ws) return;
         this.counters.connects++;
         this.opened(client);
-        resolve();
       });
       ws.on("message", (data: Buffer, isBinary: boolean) => {
         if (this.sockets.get(client) === ws) this.received(client, data, isBinary);

@@ -39,7 +39,8 @@ export const SOAK_DEFAULTS: SoakOptions = {
   meanUptimeMs: 20_000,
   churnRedrawMs: 60_000,
   actionIntervalMs: 1000,
-  graceMs: 10_000,
+  // Generous: on a starved machine deliveries took up to 10 s (p99) to arrive; a lost one never does.
+  graceMs: 30_000,
   sampleMs: 5000,
 };
 
