@@ -1,6 +1,7 @@
 import type { CaseResult } from "../harness/records.js";
 import type { BenchReport } from "./bench-report.js";
 import { integer, micros } from "./format.js";
+import { axis, legend, svgStart, xml, yAxis } from "./svg-parts.js";
 
 /** One bar of a group: a system on a protocol. */
 interface Series {
@@ -32,8 +33,6 @@ const TOP = 96;
 const PLOT_HEIGHT = 380;
 const BOTTOM = 64;
 
-const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
 /** The delivery cases as groups of bars, fanout by subscribers and window, then channels and p2p. */
 function groups(report: BenchReport): Group[] {
   const out: Group[] = [];
@@ -58,22 +57,6 @@ function groups(report: BenchReport): Group[] {
   return out;
 }
 
-/** A round number at or above `value`, and a tick step that divides it into 4 to 6 parts. */
-function axis(value: number): { max: number; step: number } {
-  const raw = Math.max(value, 1e-6) / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) as number;
-  return { max: Math.ceil(value / step) * step, step };
-}
-
-/** As many decimals as the step needs: 0, 25, 50 or 0.0, 0.5, 1.0. */
-function tickLabel(value: number, step: number): string {
-  let decimals = 0;
-  while (decimals < 3 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-9)
-    decimals++;
-  return value.toFixed(decimals);
-}
-
 /** Grouped bars of server CPU µs per delivery per scenario and system, as hand-written SVG. */
 export function renderSvgChart(report: BenchReport): string {
   const data = groups(report);
@@ -84,27 +67,18 @@ export function renderSvgChart(report: BenchReport): string {
   const { max, step } = axis(Math.max(...values, 0) * 1.08);
   const y = (value: number) => TOP + PLOT_HEIGHT - (value / max) * PLOT_HEIGHT;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...svgStart(width, height),
     `<text x="${LEFT}" y="30" font-size="18" font-weight="bold">Server CPU per delivery (µs), median of interleaved runs (fanout ${report.config.repeats}, channels/p2p ${report.config.pairRepeats}); lower is better</text>`,
     `<text x="${LEFT}" y="50" font-size="12" fill="#555">${xml(`${report.startedAt}, ${report.suite} suite, Node ${report.machine.node}, ${report.machine.cores} cores; 64-byte payloads; the server in its own process`)}</text>`,
   ];
-  SERIES.forEach((series, i) => {
-    const x = LEFT + i * 170;
-    out.push(
-      `<rect x="${x}" y="64" width="14" height="14" fill="${series.color}"/>`,
-      `<text x="${x + 20}" y="76" font-size="13">${xml(series.label)}</text>`,
-    );
-  });
-  for (let tick = 0; tick <= max + step / 2; tick += step) {
-    const ty = y(tick);
-    out.push(
-      `<line x1="${LEFT}" x2="${width - RIGHT}" y1="${ty}" y2="${ty}" stroke="${tick === 0 ? "#333" : "#e3e3e3"}"/>`,
-      `<text x="${LEFT - 8}" y="${ty + 4}" font-size="12" text-anchor="end">${tickLabel(tick, step)}</text>`,
-    );
-  }
   out.push(
-    `<text transform="translate(22 ${TOP + PLOT_HEIGHT / 2}) rotate(-90)" font-size="13" text-anchor="middle">µs of server CPU per delivery</text>`,
+    ...legend(SERIES, LEFT, 64, 170),
+    ...yAxis(
+      { max, step },
+      y,
+      { left: LEFT, right: width - RIGHT, middle: TOP + PLOT_HEIGHT / 2 },
+      "µs of server CPU per delivery",
+    ),
   );
   data.forEach((group, g) => {
     const gx = LEFT + GROUP_GAP / 2 + g * (groupWidth + GROUP_GAP);
