@@ -33,7 +33,11 @@ export function renderFuzzReport(result: FuzzResult, memory?: ServerMemory): str
     "",
     table(
       ["close code", "count"],
-      [...byCount(stats.closes), ["frames that caused their due close", number(stats.expectedCloses)]],
+      [
+        ...byCount(stats.closes),
+        ["frames that caused their due close", number(stats.expectedCloses)],
+        ["frames cut short by a close the server chose", number(stats.cutByClose)],
+      ],
     ),
     "",
     table(

@@ -72,6 +72,13 @@ export async function runFuzz(config: FuzzConfig): Promise<FuzzResult> {
   );
   await Promise.all(fuzzers);
   await good.finish(stallMs);
+  const sent = PROTOCOL_NAMES.reduce((sum, p) => sum + stats.sent[p].text + stats.sent[p].binary, 0);
+  const replies = [...stats.replies.values()].reduce((sum, n) => sum + n, 0);
+  // Each frame: one reply, or the close it had to cause, or cut short by a close the server may choose.
+  if (stats.failures.length === 0 && replies + stats.expectedCloses + stats.cutByClose !== sent)
+    fail(
+      `${sent} frames, but ${replies} replies, ${stats.expectedCloses} due closes, ${stats.cutByClose} cut short`,
+    );
   for (const protocol of PROTOCOL_NAMES) {
     const answer = await pingAnswer(config.url, protocol, stallMs).catch((error: unknown) => `${error}`);
     if (answer !== "pong") fail(`after the fuzz, a new ${protocol} client's ping got ${answer}`);
