@@ -11,6 +11,8 @@ import { bytesAsBase64, bytesAsText } from "./data.js";
 
 /** Standard base64 with padding, as `"encoding":"base64"` data must be. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A number literal that may be beyond a double's range: an exponent of 100 or more, or 309 digits. */
+const MAY_OVERFLOW = /[eE]\+?0*[1-9]\d{2}|\d{309}/;
 
 /** `/websocket/json/:key`: one JSON object per text frame (PROTOCOL.md, "JSON protocol"). */
 export const jsonCodec: Codec = {
@@ -36,6 +38,9 @@ export const jsonCodec: Codec = {
     if (channel !== undefined && channel !== null && typeof channel !== "string")
       return badRequest(requestId);
     if (typeof data === "number" && !Number.isFinite(data)) return badRequest(requestId);
+    // Nested too: {"a":1e400} would reach every receiver as {"a":null}.
+    if (typeof data === "object" && data !== null && MAY_OVERFLOW.test(text) && !allFinite(data))
+      return badRequest(requestId);
     const command: Command = { event };
     if (typeof channel === "string") command.channel = channel;
     if (requestId !== undefined) command.id = requestId;
@@ -63,6 +68,12 @@ export const jsonCodec: Codec = {
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
+}
+
+function allFinite(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  return Object.values(value).every(allFinite);
 }
 
 function badRequest(id?: RequestId): Decoded {

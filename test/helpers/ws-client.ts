@@ -137,7 +137,8 @@ export function textQuote(message: string): string {
   return `"${message.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-const TEXT_WORDS = new Map([
+/** Each command's word in the text protocol (ping and bye are their own words). */
+export const TEXT_WORDS = new Map([
   ["register", "reg"],
   ["unregister", "unreg"],
   ["subscribe", "sub"],

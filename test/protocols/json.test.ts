@@ -56,6 +56,18 @@ describe("JSON protocol: decoding commands", () => {
     assert.deepEqual(decode('{"event":"publish","channel":"c1","data":-1e400,"id":"5"}'), badRequest("5"));
   });
 
+  it("a number too large for a double inside data is not data either (it would arrive as null)", () => {
+    assert.deepEqual(
+      decode('{"event":"publish","channel":"c1","data":{"a":[1,1e400]},"id":6}'),
+      badRequest(6),
+    );
+    assert.deepEqual(decode('{"event":"send","channel":"r1","data":[-2E+999]}'), badRequest());
+    assert.deepEqual(
+      decode('{"event":"publish","channel":"c1","data":{"tiny":1e-400,"big":1e300}}'),
+      command({ event: "publish", channel: "c1", data: { tiny: 0, big: 1e300 } }),
+    );
+  });
+
   it("JSON null data is missing data", () => {
     assert.deepEqual(
       decode('{"event":"send","channel":"r1","data":null}'),
