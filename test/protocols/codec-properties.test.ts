@@ -14,6 +14,7 @@ import {
   type RequestId,
 } from "../../src/core/message.js";
 import { isValidKey, isValidName } from "../../src/core/names.js";
+import { DEFAULTS } from "../../src/options.js";
 import type { Codec, Decoded, ProtocolName } from "../../src/protocols/codec.js";
 import { jsonCodec } from "../../src/protocols/json.js";
 import { MessageType, pbCodec } from "../../src/protocols/pb.js";
@@ -117,8 +118,8 @@ const validName = fc
     fc.string({ minLength: 1, maxLength: 12 }),
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }),
   )
-  .filter((name) => isValidName(name));
-const validKey = validName.filter((name) => isValidKey(name));
+  .filter((name) => isValidName(name, DEFAULTS.maxChannelBytes));
+const validKey = validName.filter((name) => isValidKey(name, DEFAULTS.maxKeyBytes));
 const bytes = fc.uint8Array({ maxLength: 48 });
 /** JSON values as a JSON client sends them (no -0: JSON writes it as 0). */
 const jsonValue = fc
