@@ -38,13 +38,17 @@ export class Session {
     this.endpoint.deliver(message);
   }
 
-  /** Runs `command` after the ones before it; `onReply` gets its one reply. Synchronous when nothing waits. */
-  execute(command: Command, onReply: (reply: Reply) => void): void {
+  /**
+   * Runs `command` after the ones before it; `onReply` (default: the endpoint) gets its one reply. Synchronous
+   * when nothing waits.
+   */
+  execute(command: Command, onReply?: (reply: Reply) => void): void {
     if (this.closed) return;
     const prior = this.tail;
     if (prior === undefined) {
       const result = this.core.run(this, command);
       if (result instanceof Promise) this.follow(result, onReply);
+      else if (onReply === undefined) this.endpoint.deliver(result);
       else onReply(result);
       return;
     }
@@ -55,12 +59,14 @@ export class Session {
   }
 
   /** Gives `answer` (a reply the codec made itself, e.g. bad_request) its place in the order of replies. */
-  respond(answer: Reply, onReply: (reply: Reply) => void): void {
+  respond(answer: Reply, onReply?: (reply: Reply) => void): void {
     if (this.closed) return;
     this.core.counters.countCommand("other", answer.event);
     const prior = this.tail;
-    if (prior === undefined) onReply(answer);
-    else
+    if (prior === undefined) {
+      if (onReply === undefined) this.endpoint.deliver(answer);
+      else onReply(answer);
+    } else
       this.follow(
         prior.then(() => answer),
         onReply,
@@ -72,8 +78,8 @@ export class Session {
     return this.core.detach(this);
   }
 
-  private follow(result: Promise<Reply>, onReply: (reply: Reply) => void): void {
-    const done: Promise<void> = result.then(onReply).then(
+  private follow(result: Promise<Reply>, onReply?: (reply: Reply) => void): void {
+    const done: Promise<void> = result.then(onReply ?? ((reply) => this.endpoint.deliver(reply))).then(
       () => this.settled(done),
       (error: unknown) => {
         this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");

@@ -19,25 +19,22 @@ export interface SlowConsumerLimits {
 export type SlowRule = "bytes" | "stall";
 
 /** One WebSocket connection's outgoing queue, as the slow-consumer rules see it. */
-export class OutgoingQueue {
+export interface OutgoingQueue {
+  readonly socket: WebSocket;
+  readonly connection: Duplex;
+  readonly session: Session;
+  readonly protocol: ProtocolName;
   /**
    * Bytes of frames written to the connection so far (the deliverer adds each frame's length). Minus the
    * connection's writableLength, the bytes whose write has completed; ws's own small frames (ping, close) are not
    * counted, so while one of them waits in the queue this reads a few bytes low, never high.
    */
-  offered = 0;
+  offered: number;
   /** When a sweep last saw this queue move, or 0 while it is empty. */
-  progressAt = 0;
+  progressAt: number;
   /** What the last sweep saw: bytes completed and bytes still in the kernel-bound write. */
-  completed = 0;
-  pending = 0;
-
-  constructor(
-    readonly socket: WebSocket,
-    readonly connection: Duplex,
-    readonly session: Session,
-    readonly protocol: ProtocolName,
-  ) {}
+  completed: number;
+  pending: number;
 }
 
 /**
@@ -65,10 +62,8 @@ export class SlowConsumers {
     this.sweeper.unref();
   }
 
-  watch(socket: WebSocket, connection: Duplex, session: Session, protocol: ProtocolName): OutgoingQueue {
-    const queue = new OutgoingQueue(socket, connection, session, protocol);
+  watch(queue: OutgoingQueue): void {
     this.queues.add(queue);
-    return queue;
   }
 
   forget(queue: OutgoingQueue): void {

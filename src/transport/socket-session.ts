@@ -2,11 +2,11 @@ import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import type { Core } from "../core/core.js";
 import { type Message, type Reply, reply } from "../core/message.js";
-import type { Identity } from "../core/session.js";
+import type { Endpoint, Identity, Session } from "../core/session.js";
 import type { Logger } from "../log.js";
 import type { Codec, Decoded } from "../protocols/codec.js";
 import { CommandRate } from "./command-rate.js";
-import type { SlowConsumers } from "./slow-consumers.js";
+import type { OutgoingQueue, SlowConsumers } from "./slow-consumers.js";
 import { Outbox, type WriteBatcher } from "./write-batcher.js";
 
 /** ws's error code for a frame over `maxPayload` (it then closes the socket with 1009). */
@@ -28,78 +28,141 @@ export function attachSocket(
   codec: Codec,
   encode: (message: Message) => Buffer,
   key: string,
-  { core, logger, batcher, maxCommandsPerSecond, slowConsumers }: SocketContext,
+  context: SocketContext,
   identity?: Identity,
 ): void {
-  // Log lines name the connection; no child logger, which would cost every idle connection memory.
-  const about = (fields: object) => ({ key, protocol: codec.name, session: session.id, ...fields });
-  const outbox = new Outbox(socket, connection);
-  /** Closes after the frames already queued in this tick, which would otherwise be dropped. */
-  const close = (code: number, reason?: string) => {
-    outbox.flush();
-    socket.close(code, reason);
-  };
-  const endpoint = {
-    deliver(message: Message): void {
-      if (socket.readyState !== WebSocket.OPEN) return;
-      let frame: Buffer;
-      try {
-        frame = encode(message);
-      } catch (error) {
-        logger.error(about({ err: error, event: message.event }), "message could not be encoded");
-        return;
-      }
-      // Bytes held in the outbox for this tick count as queued too.
-      if (slowConsumers.exceeds(outbox.bytes + connection.writableLength, frame.length)) {
-        slowConsumers.cut(queue, "bytes");
-        return;
-      }
-      queue.offered += frame.length;
-      batcher.write(outbox, frame);
-      core.counters.bytesOut += frame.length;
-    },
-  };
-  const session = core.open(key, endpoint, identity);
-  core.counters.socketOpened(codec.name);
-  const queue = slowConsumers.watch(socket, connection, session, codec.name);
-  const onReply = (answer: Reply) => endpoint.deliver(answer);
-  const rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;
-  logger.info(about({}), "connected");
+  const attached = new SocketSession(socket, connection, codec, encode, key, context, identity);
+  bySocket.set(socket, attached);
+  socket.on("message", onMessage);
+  socket.on("error", onError);
+  socket.on("close", onClose);
+}
 
-  socket.on("message", (payload: Buffer, isBinary: boolean) => {
+/**
+ * The listeners are the same functions for every socket (ws calls them with the socket as `this`), and all of a
+ * connection's state is one object: an idle connection costs as little memory as it can.
+ */
+const bySocket = new WeakMap<WebSocket, SocketSession>();
+
+function onMessage(this: WebSocket, payload: Buffer, isBinary: boolean): void {
+  bySocket.get(this)?.receive(payload, isBinary);
+}
+
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  bySocket.get(this)?.failed(error);
+}
+
+function onClose(this: WebSocket, code: number): void {
+  bySocket.get(this)?.closed(code);
+  bySocket.delete(this);
+}
+
+/**
+ * One connection: the frames it gets in this tick (an Outbox), its outgoing queue as the slow-consumer rules see
+ * it, its command rate, and its core Session.
+ */
+class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
+  readonly session: Session;
+  readonly protocol: Codec["name"];
+  // OutgoingQueue: see SlowConsumers.
+  offered = 0;
+  progressAt = 0;
+  completed = 0;
+  pending = 0;
+  private readonly rate: CommandRate | undefined;
+
+  constructor(
+    socket: WebSocket,
+    connection: Duplex,
+    private readonly codec: Codec,
+    private readonly encode: (message: Message) => Buffer,
+    key: string,
+    private readonly context: SocketContext,
+    identity: Identity | undefined,
+  ) {
+    super(socket, connection);
+    const { core, maxCommandsPerSecond, slowConsumers, logger } = context;
+    this.protocol = codec.name;
+    this.session = core.open(key, this, identity);
+    this.rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;
+    core.counters.socketOpened(codec.name);
+    slowConsumers.watch(this);
+    logger.info(this.about({}), "connected");
+  }
+
+  deliver(message: Message): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    const { slowConsumers, batcher, core } = this.context;
+    let frame: Buffer;
+    try {
+      frame = this.encode(message);
+    } catch (error) {
+      this.context.logger.error(
+        this.about({ err: error, event: message.event }),
+        "message could not be encoded",
+      );
+      return;
+    }
+    // Bytes held in the outbox for this tick count as queued too.
+    if (slowConsumers.exceeds(this.bytes + this.connection.writableLength, frame.length)) {
+      slowConsumers.cut(this, "bytes");
+      return;
+    }
+    this.offered += frame.length;
+    batcher.write(this, frame);
+    core.counters.bytesOut += frame.length;
+  }
+
+  receive(payload: Buffer, isBinary: boolean): void {
+    const { core, logger } = this.context;
+    const { session } = this;
     core.counters.bytesIn += payload.length;
     try {
-      const decoded = codec.decode(payload, isBinary);
-      if (logger.isLevelEnabled("debug")) logger.debug(about({ decoded }), "frame");
+      const decoded = this.codec.decode(payload, isBinary);
+      if (logger.isLevelEnabled("debug")) logger.debug(this.about({ decoded }), "frame");
       // Frames the codec rejects count too: they cost work all the same. `bye` always passes.
-      const verdict = rate === undefined || decoded.type === "close" ? "accept" : rate.take();
+      const verdict = this.rate === undefined || decoded.type === "close" ? "accept" : this.rate.take();
       if (verdict !== "accept") core.counters.limitHits.rate++;
-      if (verdict === "refuse") session.respond(rateLimited(decoded), onReply);
+      if (verdict === "refuse") session.respond(rateLimited(decoded));
       else if (verdict === "close") {
-        if (socket.readyState === WebSocket.OPEN)
-          logger.info(about({ limit: maxCommandsPerSecond }), "rate limit: closing");
-        close(4002, "rate");
-      } else if (decoded.type === "command") session.execute(decoded.command, onReply);
-      else if (decoded.type === "reply") session.respond(decoded.reply, onReply);
-      else close(1000);
+        if (this.socket.readyState === WebSocket.OPEN)
+          logger.info(this.about({ limit: this.context.maxCommandsPerSecond }), "rate limit: closing");
+        this.close(4002, "rate");
+      } else if (decoded.type === "command") session.execute(decoded.command);
+      else if (decoded.type === "reply") session.respond(decoded.reply);
+      else this.close(1000);
     } catch (error) {
       // A bug of ours must cost this connection at most, never the process.
-      logger.error(about({ err: error }), "unexpected fault handling a frame");
-      close(1011, "internal error");
+      logger.error(this.about({ err: error }), "unexpected fault handling a frame");
+      this.close(1011, "internal error");
     }
-  });
-  socket.on("error", (error: Error & { code?: string }) => {
-    if (error.code === FRAME_TOO_BIG) core.counters.limitHits.frame_size++;
-    logger.info(about({ err: error }), "socket error");
-  });
-  socket.on("close", (code: number) => {
-    core.counters.socketClosed(codec.name);
-    logger.info(about({ code }), "disconnected");
-    slowConsumers.forget(queue);
-    session
+  }
+
+  failed(error: Error & { code?: string }): void {
+    if (error.code === FRAME_TOO_BIG) this.context.core.counters.limitHits.frame_size++;
+    this.context.logger.info(this.about({ err: error }), "socket error");
+  }
+
+  closed(code: number): void {
+    const { core, logger, slowConsumers } = this.context;
+    core.counters.socketClosed(this.codec.name);
+    logger.info(this.about({ code }), "disconnected");
+    slowConsumers.forget(this);
+    this.session
       .close()
-      .catch((error: unknown) => logger.error(about({ err: error }), "cleanup after close failed"));
-  });
+      .catch((error: unknown) => logger.error(this.about({ err: error }), "cleanup after close failed"));
+  }
+
+  /** Closes after the frames already queued in this tick, which would otherwise be dropped. */
+  private close(code: number, reason?: string): void {
+    this.flush();
+    this.socket.close(code, reason);
+  }
+
+  /** Log lines name the connection; no child logger, which would cost every idle connection memory. */
+  private about(fields: object): object {
+    return { key: this.session.key, protocol: this.codec.name, session: this.session.id, ...fields };
+  }
 }
 
 /** The answer to a frame over the rate, with the channel and id of its command when the codec read them. */

@@ -13,8 +13,8 @@ export class Outbox {
   private rest: Buffer[] | undefined;
 
   constructor(
-    private readonly socket: WebSocket,
-    private readonly connection: Duplex,
+    readonly socket: WebSocket,
+    readonly connection: Duplex,
   ) {}
 
   /** Adds a frame; true when the outbox was empty (so it needs a flush). */
