@@ -106,8 +106,7 @@ export class Core implements DistHost {
       releases.push(this.distCall((dist) => dist.release(channel, session.id)));
     }
     for (const channel of session.subscriptions) releases.push(this.leave(session, channel));
-    session.registrations.clear();
-    session.subscriptions.clear();
+    session.dropAll();
     const results = await Promise.allSettled(releases);
     for (const result of results) {
       if (result.status === "rejected") {
@@ -140,7 +139,7 @@ export class Core implements DistHost {
     const owner = this.owners.get(channel);
     if (owner === undefined || owner.id !== sessionId) return;
     this.owners.delete(channel);
-    owner.registrations.delete(channel);
+    owner.dropRegistration(channel);
     owner.deliver(reply("registration_lost", channel));
     this.logger.warn({ channel, key: owner.key }, "registration lost");
   }
@@ -203,7 +202,7 @@ export class Core implements DistHost {
     if (this.atChannelLimit(session, channel)) return reply("registration_failed", channel, id);
     // Reserve locally first, so that other local sessions are denied while a remote claim is in flight.
     this.owners.set(channel, session);
-    session.registrations.add(channel);
+    session.holdRegistration(channel);
     const claimed = this.distCall((dist) => dist.claim(channel, session.id));
     if (!(claimed instanceof Promise)) return this.registered(session, channel, id, claimed);
     return claimed.then(
@@ -226,7 +225,7 @@ export class Core implements DistHost {
 
   private dropReservation(session: Session, channel: string): void {
     if (this.owners.get(channel) === session) this.owners.delete(channel);
-    session.registrations.delete(channel);
+    session.dropRegistration(channel);
   }
 
   private unregister(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
@@ -267,14 +266,14 @@ export class Core implements DistHost {
       }
     }
     subscribers.add(session);
-    session.subscriptions.add(channel);
+    session.holdSubscription(channel);
     const pending = this.subscribing.get(channel);
     const succeeded = reply("subscription_succeeded", channel, id);
     if (pending === undefined) return succeeded;
     return pending.then(
       () => succeeded,
       (error: unknown) => {
-        session.subscriptions.delete(channel);
+        session.dropSubscription(channel);
         this.settleQuietly(this.leave(session, channel), channel);
         throw error;
       },
@@ -283,7 +282,7 @@ export class Core implements DistHost {
 
   private unsubscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
     if (!session.subscriptions.has(channel)) return reply("subscription_not_found", channel, id);
-    session.subscriptions.delete(channel);
+    session.dropSubscription(channel);
     const left = this.leave(session, channel);
     const succeeded = reply("unsubscription_succeeded", channel, id);
     return left instanceof Promise ? left.then(() => succeeded) : succeeded;

@@ -14,14 +14,17 @@ export interface Identity {
   trusted?: boolean;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
  * One client in the sense of PROTOCOL.md (one connection, or one native client object).
  * Runs its commands one after another and answers them in order, also when many are in flight.
  */
 export class Session {
-  readonly registrations = new Set<string>();
-  readonly subscriptions = new Set<string>();
   closed = false;
+  // Made on first use: most connections hold few channels, and an idle one need not pay for two empty sets.
+  private owned: Set<string> | undefined;
+  private subscribed: Set<string> | undefined;
   /** Settles once every command accepted so far has been answered; undefined when none is in flight. */
   private tail: Promise<void> | undefined;
 
@@ -33,6 +36,38 @@ export class Session {
     readonly claims: Readonly<Record<string, unknown>> | undefined = undefined,
     readonly trusted = false,
   ) {}
+
+  /** Channels this session registered (pending claims included). */
+  get registrations(): ReadonlySet<string> {
+    return this.owned ?? NONE;
+  }
+
+  /** Channels this session subscribed to (pending subscriptions included). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.subscribed ?? NONE;
+  }
+
+  holdRegistration(channel: string): void {
+    (this.owned ??= new Set()).add(channel);
+  }
+
+  dropRegistration(channel: string): void {
+    this.owned?.delete(channel);
+  }
+
+  holdSubscription(channel: string): void {
+    (this.subscribed ??= new Set()).add(channel);
+  }
+
+  dropSubscription(channel: string): void {
+    this.subscribed?.delete(channel);
+  }
+
+  /** Forgets every channel (the session is closing). */
+  dropAll(): void {
+    this.owned = undefined;
+    this.subscribed = undefined;
+  }
 
   deliver(message: Message): void {
     this.endpoint.deliver(message);
