@@ -48,7 +48,8 @@ export class Session {
   }
 
   holdRegistration(channel: string): void {
-    (this.owned ??= new Set()).add(channel);
+    this.owned ??= new Set();
+    this.owned.add(channel);
   }
 
   dropRegistration(channel: string): void {
@@ -56,7 +57,8 @@ export class Session {
   }
 
   holdSubscription(channel: string): void {
-    (this.subscribed ??= new Set()).add(channel);
+    this.subscribed ??= new Set();
+    this.subscribed.add(channel);
   }
 
   dropSubscription(channel: string): void {
