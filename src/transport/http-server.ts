@@ -8,7 +8,7 @@ import type { Core } from "../core/core.js";
 import type { DistHealth } from "../dist/dist.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook } from "../options.js";
-import type { Codec, ProtocolName } from "../protocols/codec.js";
+import { type Codec, PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
 import { jsonCodec } from "../protocols/json.js";
 import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
@@ -147,8 +147,9 @@ export async function startHttpServer(
       upgrading.delete(socket);
       socket.off("error", logUpgradeError);
       socket.off("close", forgetUpgrade);
-      // ws has added this socket to its clients already.
-      if (sockets.clients.size > options.maxConnections) {
+      // Sockets with a session; not those closed at once with 1013, nor native clients.
+      const served = PROTOCOL_NAMES.reduce((sum, protocol) => sum + core.counters.openSockets(protocol), 0);
+      if (served >= options.maxConnections) {
         core.counters.limitHits.connections++;
         logger.info({ url: withoutToken(request.url), limit: options.maxConnections }, "connection limit");
         ws.close(1013, "try again later");
