@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Permissions } from "./core/permissions.js";
 import type { LogLevel } from "./log.js";
-import { DEFAULTS, JWT_ALGORITHMS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
+import { DEFAULTS, JWT_ALGORITHMS, MAX_TIMER_MS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 
 /**
  * One configurable option. Its env and flag names derive from `key` (see `envName`, `optionFlag`), and the
@@ -61,9 +61,6 @@ const DISTS = Object.keys({ local: true, redis: true } satisfies Record<
   NonNullable<WestOptions["dist"]>,
   true
 >);
-
-/** Node's timers fire at once when given a longer delay than this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
   {

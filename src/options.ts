@@ -163,3 +163,6 @@ export const REDIS_DEFAULTS = {
   waitReplicas: 0,
   keyPrefix: "west:",
 } as const satisfies RedisOptions;
+
+/** Node's timers fire at once when given a longer delay than this. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -95,19 +95,16 @@ export class Session {
     );
   }
 
-  /** Gives `answer` (a reply the codec made itself, e.g. bad_request) its place in the order of replies. */
-  respond(answer: Reply, onReply?: (reply: Reply) => void): void {
+  /**
+   * Gives `answer` (a reply made without running a command: the codec's bad_request, a rate_limited) its place
+   * in the order of replies. `command` is the command it answers when one was read (metrics label; else other).
+   */
+  respond(answer: Reply, command = "other"): void {
     if (this.closed) return;
-    this.core.counters.countCommand("other", answer.event);
+    this.core.counters.countCommand(command, answer.event);
     const prior = this.tail;
-    if (prior === undefined) {
-      if (onReply === undefined) this.endpoint.deliver(answer);
-      else onReply(answer);
-    } else
-      this.follow(
-        prior.then(() => answer),
-        onReply,
-      );
+    if (prior === undefined) this.endpoint.deliver(answer);
+    else this.follow(prior.then(() => answer));
   }
 
   /** Removes every registration and subscription of this session; idempotent. */

@@ -18,7 +18,7 @@ import { startKeepalive } from "./keepalive.js";
 import { serveOps } from "./ops-endpoints.js";
 import { originPolicy } from "./origin.js";
 import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
-import { attachSocket } from "./socket-session.js";
+import { attachSocket, closeSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { closeAtExpiry } from "./token-expiry.js";
 import { refuseUpgrade } from "./upgrade.js";
@@ -204,7 +204,7 @@ async function closeSockets(sockets: WebSocketServer, graceMs: number): Promise<
   const allClosed = Promise.all(
     open.map((socket) => new Promise((resolve) => socket.once("close", resolve))),
   );
-  for (const socket of open) socket.close(1001, "server shutting down");
+  for (const socket of open) closeSocket(socket, 1001, "server shutting down");
   const timer = setTimeout(() => {
     for (const socket of open) socket.terminate();
   }, graceMs);

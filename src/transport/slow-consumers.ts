@@ -25,9 +25,10 @@ export interface OutgoingQueue {
   readonly session: Session;
   readonly protocol: ProtocolName;
   /**
-   * Bytes of frames written to the connection so far (the deliverer adds each frame's length). Minus the
-   * connection's writableLength, the bytes whose write has completed; ws's own small frames (ping, close) are not
-   * counted, so while one of them waits in the queue this reads a few bytes low, never high.
+   * Bytes of frames queued for the connection so far (the deliverer adds each frame's length as it queues it;
+   * the tick's outbox is written by the time a sweep looks). Minus the connection's writableLength, the bytes
+   * whose write has completed; ws's own small frames (ping, close) are not counted, so while one of them waits
+   * in the queue this reads a few bytes low, never high.
    */
   offered: number;
   /** When a sweep last saw this queue move, or 0 while it is empty. */
@@ -35,6 +36,8 @@ export interface OutgoingQueue {
   /** What the last sweep saw: bytes completed and bytes still in the kernel-bound write. */
   completed: number;
   pending: number;
+  /** Closes the socket after the frames already queued for it. */
+  close(code: number, reason: string): void;
 }
 
 /**
@@ -98,7 +101,7 @@ export class SlowConsumers {
       },
       "slow consumer cut",
     );
-    socket.close(SLOW_CLOSE_CODE, SLOW_CLOSE_REASON);
+    queue.close(SLOW_CLOSE_CODE, SLOW_CLOSE_REASON);
     const drop = setTimeout(() => socket.terminate(), this.limits.stallMs);
     drop.unref();
     socket.once("close", () => clearTimeout(drop));

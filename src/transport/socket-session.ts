@@ -52,6 +52,16 @@ function onError(this: WebSocket, error: Error & { code?: string }): void {
   bySocket.get(this)?.failed(error);
 }
 
+/**
+ * Closes `socket` after the frames it already has in this tick's outbox (a bare `socket.close` would drop them:
+ * an outbox flushes only to an open socket).
+ */
+export function closeSocket(socket: WebSocket, code: number, reason?: string): void {
+  const attached = bySocket.get(socket);
+  if (attached === undefined) socket.close(code, reason);
+  else attached.close(code, reason);
+}
+
 function onClose(this: WebSocket, code: number): void {
   bySocket.get(this)?.closed(code);
   bySocket.delete(this);
@@ -114,6 +124,9 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
   }
 
   receive(payload: Buffer, isBinary: boolean): void {
+    // ws still emits frames while a close is under way (up to its close timeout): a socket the server is closing
+    // (token expired, rate, bye, fault) runs no more commands.
+    if (this.socket.readyState !== WebSocket.OPEN) return;
     const { core, logger } = this.context;
     const { session } = this;
     core.counters.bytesIn += payload.length;
@@ -123,7 +136,7 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
       // Frames the codec rejects count too: they cost work all the same. `bye` always passes.
       const verdict = this.rate === undefined || decoded.type === "close" ? "accept" : this.rate.take();
       if (verdict !== "accept") core.counters.limitHits.rate++;
-      if (verdict === "refuse") session.respond(rateLimited(decoded));
+      if (verdict === "refuse") session.respond(rateLimited(decoded), commandOf(decoded));
       else if (verdict === "close") {
         if (this.socket.readyState === WebSocket.OPEN)
           logger.info(this.about({ limit: this.context.maxCommandsPerSecond }), "rate limit: closing");
@@ -154,7 +167,7 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
   }
 
   /** Closes after the frames already queued in this tick, which would otherwise be dropped. */
-  private close(code: number, reason?: string): void {
+  close(code: number, reason?: string): void {
     this.flush();
     this.socket.close(code, reason);
   }
@@ -163,6 +176,11 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
   private about(fields: object): object {
     return { key: this.session.key, protocol: this.codec.name, session: this.session.id, ...fields };
   }
+}
+
+/** The command a frame carried, when the codec could read one (the metrics' `command` label). */
+function commandOf(decoded: Decoded): string | undefined {
+  return decoded.type === "command" ? decoded.command.event : undefined;
 }
 
 /** The answer to a frame over the rate, with the channel and id of its command when the codec read them. */

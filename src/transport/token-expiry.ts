@@ -1,7 +1,6 @@
 import type WebSocket from "ws";
-
-/** Node's timers fire at once when given a longer delay than this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from "../options.js";
+import { closeSocket } from "./socket-session.js";
 
 /** Closes `socket` with 1008 "token expired" at `expiresAtMs` (epoch ms), unless it closes first. */
 export function closeAtExpiry(socket: WebSocket, expiresAtMs: number, onExpired: () => void): void {
@@ -15,7 +14,7 @@ export function closeAtExpiry(socket: WebSocket, expiresAtMs: number, onExpired:
     }
     timer = undefined;
     onExpired();
-    socket.close(1008, "token expired");
+    closeSocket(socket, 1008, "token expired");
   };
   check();
   socket.once("close", () => clearTimeout(timer));

@@ -44,6 +44,8 @@ describe("/metrics counts what the protections refuse", () => {
     assert.equal(sample(samples, limitHits("channels")), 2);
     assert.equal(sample(samples, limitHits("connections")), 1);
     assert.equal(sample(samples, limitHits("rate")), refused);
+    // Counted under the command they refused, not as `other`.
+    assert.equal(sample(samples, 'west_commands_total{command="ping",result="rate_limited"}'), refused);
   });
 
   it("auth failures by reason", async () => {
