@@ -79,8 +79,11 @@ export class Counters {
   };
   /** Times a Redis connection came back after it was lost. */
   redisReconnects = 0;
-  /** Takes the duration, in seconds, of each Redis command WEST issues (the metrics endpoint plugs in here). */
-  observeRedisRoundTrip: (seconds: number) => void = () => undefined;
+  /**
+   * Takes the duration, in seconds, of each Redis command WEST issues: the metrics endpoint plugs in here before
+   * the node joins Redis; without it Redis calls are not timed at all.
+   */
+  observeRedisRoundTrip: ((seconds: number) => void) | undefined;
   /** Commands answered, by command and result. */
   readonly commands = Object.fromEntries(
     COMMAND_LABELS.map((command) => [

@@ -44,8 +44,14 @@ export async function startRedisDist(
   } else {
     throw new Error("dist redis needs redis.url (one Redis) or redis.cluster (Redis Cluster seed nodes)");
   }
-  const timed = timedLink(link, (seconds) => host.counters.observeRedisRoundTrip(seconds));
-  const dist = new RedisDist(timed, nodeId, host, options, log);
+  const observe = host.counters.observeRedisRoundTrip;
+  const dist = new RedisDist(
+    observe === undefined ? link : timedLink(link, observe),
+    nodeId,
+    host,
+    options,
+    log,
+  );
   try {
     await dist.start();
   } catch (error) {
