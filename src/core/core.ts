@@ -72,9 +72,19 @@ export class Core implements DistHost {
     this.fenced = fenced;
   }
 
-  open(key: string, endpoint: Endpoint, identity: Identity = {}): Session {
-    const session = new Session(this.nextSessionId++, key, endpoint, this, identity.claims, identity.trusted);
+  /** A new client session; `kind` labels it in the metrics (its WebSocket protocol, or `native`). */
+  open(key: string, endpoint: Endpoint, identity: Identity = {}, kind = "native"): Session {
+    const session = new Session(
+      this.nextSessionId++,
+      key,
+      endpoint,
+      this,
+      kind,
+      identity.claims,
+      identity.trusted,
+    );
     this.sessions.set(session.id, session);
+    this.counters.connectionOpened(kind);
     return session;
   }
 
@@ -100,6 +110,7 @@ export class Core implements DistHost {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session.id);
+    this.counters.connectionClosed(session.kind);
     const releases: Awaitable<void>[] = [];
     for (const channel of session.registrations) {
       this.owners.delete(channel);

@@ -91,23 +91,23 @@ export class Counters {
       Object.fromEntries(RESULT_CATEGORIES.map((result) => [result, 0])),
     ]),
   ) as Record<CommandLabel, Record<ResultCategory, number>>;
-  private readonly sockets = new Map<string, number>();
+  private readonly connections = new Map<string, number>();
 
   /** Counts one answered command: `event` as the client named it, and the event of its reply. */
   countCommand(event: string, reply: ReplyEvent): void {
     this.commands[KNOWN_COMMANDS.has(event) ? (event as CommandLabel) : "other"][CATEGORY_OF[reply]]++;
   }
 
-  socketOpened(protocol: string): void {
-    this.sockets.set(protocol, this.openSockets(protocol) + 1);
+  connectionOpened(kind: string): void {
+    this.connections.set(kind, this.openConnections(kind) + 1);
   }
 
-  socketClosed(protocol: string): void {
-    this.sockets.set(protocol, this.openSockets(protocol) - 1);
+  connectionClosed(kind: string): void {
+    this.connections.set(kind, this.openConnections(kind) - 1);
   }
 
-  /** Open WebSocket connections speaking `protocol`. */
-  openSockets(protocol: string): number {
-    return this.sockets.get(protocol) ?? 0;
+  /** Clients of this kind (a WebSocket protocol, or `native`) with a session open. */
+  openConnections(kind: string): number {
+    return this.connections.get(kind) ?? 0;
   }
 }

@@ -42,7 +42,6 @@ interface CompiledRule {
 }
 
 /** Who asks: a client's key and its token's claims. */
-export type Requester = PatternSubject;
 
 /** The compiled rules, indexed by action; deciding allocates nothing. */
 export class Permissions {
@@ -72,7 +71,7 @@ export class Permissions {
     return new Permissions(byAction, fallback === "allow");
   }
 
-  allows(action: GuardedAction, channel: string, requester: Requester): boolean {
+  allows(action: GuardedAction, channel: string, requester: PatternSubject): boolean {
     for (const rule of this.byAction[action]) {
       if (ruleMatches(rule, channel, requester)) return rule.allow;
     }
@@ -84,7 +83,7 @@ export function isGuardedAction(event: string): event is GuardedAction {
   return (GUARDED_ACTIONS as readonly string[]).includes(event);
 }
 
-function ruleMatches(rule: CompiledRule, channel: string, requester: Requester): boolean {
+function ruleMatches(rule: CompiledRule, channel: string, requester: PatternSubject): boolean {
   if (rule.keys !== undefined && !rule.keys.has(requester.key)) return false;
   for (const [path, wanted] of rule.claims) {
     const value = claimAt(requester.claims, path);

@@ -33,6 +33,8 @@ export class Session {
     readonly key: string,
     private readonly endpoint: Endpoint,
     private readonly core: Core,
+    /** What kind of client this is, for the metrics: its WebSocket protocol, or `native`. */
+    readonly kind: string,
     readonly claims: Readonly<Record<string, unknown>> | undefined = undefined,
     readonly trusted = false,
   ) {}

@@ -37,13 +37,8 @@ export function nodeMetrics(source: MetricsSource, options: { redis: boolean }):
     labelNames: ["protocol"],
     registers,
     collect() {
-      let sockets = 0;
-      for (const protocol of PROTOCOL_NAMES) {
-        const open = counters.openSockets(protocol);
-        sockets += open;
-        this.set({ protocol }, open);
-      }
-      this.set({ protocol: "native" }, Math.max(0, source.stats().connections - sockets));
+      for (const protocol of [...PROTOCOL_NAMES, "native"])
+        this.set({ protocol }, counters.openConnections(protocol));
     },
   });
   new Gauge({

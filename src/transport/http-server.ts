@@ -148,7 +148,10 @@ export async function startHttpServer(
       socket.off("error", logUpgradeError);
       socket.off("close", forgetUpgrade);
       // Sockets with a session; not those closed at once with 1013, nor native clients.
-      const served = PROTOCOL_NAMES.reduce((sum, protocol) => sum + core.counters.openSockets(protocol), 0);
+      const served = PROTOCOL_NAMES.reduce(
+        (sum, protocol) => sum + core.counters.openConnections(protocol),
+        0,
+      );
       if (served >= options.maxConnections) {
         core.counters.limitHits.connections++;
         logger.info({ url: withoutToken(request.url), limit: options.maxConnections }, "connection limit");

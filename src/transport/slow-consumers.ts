@@ -6,8 +6,8 @@ import type { Logger } from "../log.js";
 import type { ProtocolName } from "../protocols/codec.js";
 
 /** PROTOCOL.md, "Close codes": a slow consumer. */
-export const SLOW_CLOSE_CODE = 4001;
-export const SLOW_CLOSE_REASON = "slow";
+const SLOW_CLOSE_CODE = 4001;
+const SLOW_CLOSE_REASON = "slow";
 
 export interface SlowConsumerLimits {
   /** A delivery that would take a connection's queued outgoing bytes past this cuts the connection. */

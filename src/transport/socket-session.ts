@@ -93,9 +93,8 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
     super(socket, connection);
     const { core, maxCommandsPerSecond, slowConsumers, logger } = context;
     this.protocol = codec.name;
-    this.session = core.open(key, this, identity);
+    this.session = core.open(key, this, identity, codec.name);
     this.rate = maxCommandsPerSecond > 0 ? new CommandRate(maxCommandsPerSecond) : undefined;
-    core.counters.socketOpened(codec.name);
     slowConsumers.watch(this);
     logger.info(this.about({}), "connected");
   }
@@ -158,7 +157,6 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
 
   closed(code: number): void {
     const { core, logger, slowConsumers } = this.context;
-    core.counters.socketClosed(this.codec.name);
     logger.info(this.about({ code }), "disconnected");
     slowConsumers.forget(this);
     this.session

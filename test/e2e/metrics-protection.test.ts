@@ -83,8 +83,13 @@ describe("/metrics counts what the protections refuse", () => {
         await publisher.event({ event: "publish", channel: "news", data }),
         "publication_succeeded",
       );
-      if (i % 10 === 9 && sample(await scrape(node.url as string), "west_slow_consumer_cuts_total") === 1)
-        return;
+      if (i % 10 !== 9) continue;
+      const samples = await scrape(node.url as string);
+      if (sample(samples, "west_slow_consumer_cuts_total") === 0) continue;
+      // The cut one's session is closed at once, even while its socket still waits to be dropped.
+      assert.equal(sample(samples, 'west_connections{protocol="pb"}'), 0);
+      assert.equal(sample(samples, 'west_connections{protocol="json"}'), 1);
+      return;
     }
     assert.fail("the paused subscriber was never cut");
   });
