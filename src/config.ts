@@ -299,6 +299,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "over that node's channels, and a node that could not renew it for half this time stops answering for them.",
   },
   {
+    key: "redis.ownerRecordTtlMs",
+    type: "integer",
+    min: 20,
+    max: MAX_TIMER_MS,
+    default: REDIS_DEFAULTS.ownerRecordTtlMs,
+    description:
+      "Owner records expire this long after their node last renewed them (it renews them three times within " +
+      "it), so that the records of a node that died leave Redis. Raised to twice `redis.heartbeatTtlMs` if shorter.",
+  },
+  {
     key: "redis.waitReplicas",
     type: "integer",
     min: 0,

@@ -13,9 +13,22 @@ export type {
   RequestId,
 } from "./core/message.js";
 export { COMMANDS, DELIVERY_EVENT, isDelivery, REPLY_EVENTS, SERVER_KEY } from "./core/message.js";
+export type { DirectMessage, SendOutcome } from "./core/node-messages.js";
 export type { GuardedAction, PermissionRule, PermissionsConfig } from "./core/permissions.js";
+export type {
+  Adapter,
+  AdapterContext,
+  AdapterFactory,
+  AdapterHealth,
+  AdapterHooks,
+  Awaitable,
+  Backplane,
+  NodeEvents,
+  NodeStats,
+  Owner,
+  OwnerRegistry,
+} from "./core/seam.js";
 export type { Identity } from "./core/session.js";
-export type { Awaitable, Dist, DistFactory, DistHealth, DistHost } from "./dist/dist.js";
 export type { LogLevel } from "./log.js";
 export type { AuthOptions, VerifiedIdentity, WestOptions } from "./options.js";
 export { startWest, type WestNode } from "./west.js";

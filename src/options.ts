@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { PermissionsConfig } from "./core/permissions.js";
-import type { DistFactory } from "./dist/dist.js";
+import type { AdapterFactory } from "./core/seam.js";
 import type { Logger, LogLevel } from "./log.js";
 
 /** Options of `startWest`. Every field has a default; the README's configuration table lists them. */
@@ -13,8 +13,8 @@ export interface WestOptions {
   dist?: "local" | "redis";
   /** With `dist: "redis"`: `url` (one Redis, global mode) or `cluster` (Redis Cluster seeds, sharded mode). */
   redis?: RedisOptions;
-  /** Advanced: a Dist backend of your own instead of `dist`. */
-  distFactory?: DistFactory;
+  /** Advanced: an adapter of your own (owner registry and backplane) instead of `dist`. */
+  adapter?: AdapterFactory;
   /** A distributed command that gets no answer within this time is answered `internal_error`. Default 2000. */
   commandTimeoutMs?: number;
   /** Largest WebSocket frame accepted; a bigger one closes that socket with 1009. Default 1 MiB. */
@@ -152,6 +152,11 @@ export interface RedisOptions {
   tls?: boolean;
   /** A node's heartbeat record lives this long without renewal; its channels are then free. Default 5000. */
   heartbeatTtlMs?: number;
+  /**
+   * Owner records expire this long after their node last renewed them (it renews them three times within it),
+   * so that a dead node's records leave Redis. Raised to twice heartbeatTtlMs if shorter. Default 60000.
+   */
+  ownerRecordTtlMs?: number;
   /** Replicas that must acknowledge a registration (Redis WAIT) or it is withdrawn. Default 0. */
   waitReplicas?: number;
   /** Prefix of every Redis key and channel WEST uses. Default "west:". */
@@ -160,6 +165,7 @@ export interface RedisOptions {
 
 export const REDIS_DEFAULTS = {
   heartbeatTtlMs: 5000,
+  ownerRecordTtlMs: 60_000,
   waitReplicas: 0,
   keyPrefix: "west:",
 } as const satisfies RedisOptions;

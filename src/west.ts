@@ -1,13 +1,13 @@
+import { localAdapter } from "./adapters/local/local-adapter.js";
+import { startRedisAdapter } from "./adapters/redis/redis-adapter.js";
 import { createTokenVerifier } from "./auth/jwt-verifier.js";
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { Core } from "./core/core.js";
 import { isValidKey, keyRule } from "./core/names.js";
 import { Permissions } from "./core/permissions.js";
+import type { Adapter, AdapterContext, Awaitable } from "./core/seam.js";
 import type { Identity } from "./core/session.js";
-import type { Awaitable, Dist } from "./dist/dist.js";
-import { localDist } from "./dist/local.js";
-import { startRedisDist } from "./dist/redis/redis-dist.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger } from "./log.js";
 import { nodeMetrics } from "./metrics/node-metrics.js";
 import { DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 import { startHttpServer } from "./transport/http-server.js";
@@ -41,7 +41,11 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     permissions,
   });
   const port = options.port ?? DEFAULTS.port;
-  // Listen first, so that the node's heartbeat carries its URL; sockets wait until the Dist is attached.
+  const metrics =
+    (options.metrics ?? DEFAULTS.metrics) && port !== false
+      ? nodeMetrics(core, { redis: options.adapter === undefined && options.dist === "redis" })
+      : undefined;
+  // Listen first, so that the node's heartbeat carries its URL; sockets wait until the adapter is attached.
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     joined = resolve;
@@ -67,22 +71,21 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
             verifier,
             ready,
-            metrics:
-              (options.metrics ?? DEFAULTS.metrics)
-                ? nodeMetrics(core, { redis: options.distFactory === undefined && options.dist === "redis" })
-                : undefined,
+            metrics: metrics?.registry,
           },
           logger,
         );
-  core.url = server?.url;
-  let dist: Dist;
+  let adapter: Adapter;
   try {
-    dist = await createDist(core, options, logger);
+    adapter = await createAdapter(
+      { events: core.events, hooks: metrics?.adapterHooks ?? {}, logger, url: server?.url },
+      options,
+    );
   } catch (error) {
     await server?.close();
     throw error;
   }
-  core.attach(dist);
+  core.attach(adapter);
   joined();
   let stopped = false;
 
@@ -101,21 +104,17 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
       stopped = true;
       await server?.close();
       await core.detachAll();
-      await dist.close();
+      await adapter.close();
     },
   };
 }
 
-function createDist(core: Core, options: WestOptions, logger: Logger): Awaitable<Dist> {
-  if (options.distFactory !== undefined) return options.distFactory(core);
-  if ((options.dist ?? DEFAULTS.dist) === "local") return localDist();
-  return startRedisDist(
-    core,
-    {
-      ...REDIS_DEFAULTS,
-      ...options.redis,
-      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
-    },
-    logger,
-  );
+function createAdapter(context: AdapterContext, options: WestOptions): Awaitable<Adapter> {
+  if (options.adapter !== undefined) return options.adapter(context);
+  if ((options.dist ?? DEFAULTS.dist) === "local") return localAdapter();
+  return startRedisAdapter(context, {
+    ...REDIS_DEFAULTS,
+    ...options.redis,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+  });
 }

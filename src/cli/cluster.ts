@@ -1,6 +1,11 @@
 import type { Command } from "commander";
+import {
+  type ClusterView,
+  inspectCluster,
+  locateChannel,
+  type RedisTarget,
+} from "../adapters/redis/inspect.js";
 import { loadConfig } from "../config.js";
-import { type ClusterView, inspectCluster, locateChannel, type RedisTarget } from "../dist/redis/inspect.js";
 import { REDIS_DEFAULTS } from "../options.js";
 import { addConfigFlags } from "./config-flags.js";
 

@@ -1,14 +1,17 @@
-import type { Awaitable, Dist, DistHealth, DistHost, NodeStats } from "../dist/dist.js";
 import type { Logger } from "../log.js";
 import { Counters } from "./counters.js";
+import { withDeadline } from "./deadline.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
 import { isValidName } from "./names.js";
+import type { DirectMessage, SendOutcome, SendRequest } from "./node-messages.js";
+import { NodeRequests } from "./node-requests.js";
 import { isGuardedAction, type Permissions } from "./permissions.js";
+import type { Adapter, AdapterHealth, Awaitable, NodeEvents, NodeStats, Owner } from "./seam.js";
 import { type Endpoint, type Identity, Session } from "./session.js";
 
 export interface CoreOptions {
   logger: Logger;
-  /** How long a command may wait on the Dist before it is answered `internal_error`. */
+  /** How long a command may wait on the adapter before it is answered `internal_error`. */
   commandTimeoutMs: number;
   /** Registrations plus subscriptions (pending ones too) that one session may hold. */
   maxChannelsPerConnection: number;
@@ -18,32 +21,47 @@ export interface CoreOptions {
   permissions?: Permissions | undefined;
 }
 
+/** A local owner of a channel; `claim` is set while the claim in the whole system is still in flight. */
+interface Ownership {
+  readonly session: Session;
+  claim: Promise<unknown> | undefined;
+}
+
 /**
- * The rules of PROTOCOL.md's command table. Knows sessions and channels, nothing of sockets or encodings.
- * The local registry (owners, subscribers) always answers first; the Dist only carries what crosses nodes.
+ * The rules of the protocol's command table. Knows sessions and channels, nothing of sockets or encodings.
+ * The local registry (owners, subscribers) always answers first; the adapter only settles what crosses nodes.
  */
-export class Core implements DistHost {
+export class Core {
   readonly logger: Logger;
-  /** The node's base URL once it listens; set by whoever starts the HTTP server. */
-  url: string | undefined;
   /** Running totals for the metrics endpoint. */
   readonly counters = new Counters();
-  private readonly owners = new Map<string, Session>();
+  /** What the adapter may see of this node: the narrow handler of what arrives from other nodes. */
+  readonly events: NodeEvents;
+  private readonly owners = new Map<string, Ownership>();
   private readonly subscribers = new Map<string, Set<Session>>();
-  /** Channels whose Dist subscription is still being confirmed. */
+  /** Channels whose backplane subscription is still being confirmed. */
   private readonly subscribing = new Map<string, Promise<void>>();
   private readonly sessions = new Map<number, Session>();
-  private dist: Dist | undefined;
+  private readonly requests = new NodeRequests((nodeId, message) =>
+    this.attached().backplane.direct(nodeId, message),
+  );
+  private adapter: Adapter | undefined;
   private nextSessionId = 1;
-  private fenced = false;
 
   constructor(private readonly options: CoreOptions) {
     this.logger = options.logger;
+    this.events = {
+      publication: (delivery) => this.deliverPublish(delivery),
+      direct: (origin, message) => this.receiveDirect(origin, message),
+      registrationLost: (channel, sessionId) => this.registrationLost(channel, sessionId),
+      registrations: () => this.confirmedRegistrations(),
+      stats: () => this.stats(),
+    };
   }
 
-  /** Plugs in the Dist once it exists (it is built with this core as its host). */
-  attach(dist: Dist): void {
-    this.dist = dist;
+  /** Plugs in the adapter once it exists (it is built with this core's events). */
+  attach(adapter: Adapter): void {
+    this.adapter = adapter;
   }
 
   stats(): NodeStats {
@@ -54,22 +72,9 @@ export class Core implements DistHost {
     };
   }
 
-  *localRegistrations(): Iterable<[string, number]> {
-    for (const [channel, owner] of this.owners) yield [channel, owner.id];
-  }
-
-  /** Whether the node can serve: joined its Dist, the Dist healthy, not fenced. */
-  health(): DistHealth {
-    if (this.dist === undefined) return JOINING;
-    const health = this.dist.health?.() ?? CUSTOM_DIST;
-    if (health.problem === undefined && this.fenced)
-      return { ...health, problem: "fenced: heartbeat not renewed" };
-    return health;
-  }
-
-  setFenced(fenced: boolean): void {
-    if (fenced !== this.fenced) this.logger.warn({ fenced }, fenced ? "node fenced" : "node unfenced");
-    this.fenced = fenced;
+  /** Whether the node can serve: joined through its adapter, and the adapter healthy. */
+  health(): AdapterHealth {
+    return this.adapter === undefined ? JOINING : this.adapter.health();
   }
 
   /** A new client session; `kind` labels it in the metrics (its WebSocket protocol, or `native`). */
@@ -114,7 +119,7 @@ export class Core implements DistHost {
     const releases: Awaitable<void>[] = [];
     for (const channel of session.registrations) {
       this.owners.delete(channel);
-      releases.push(this.distCall((dist) => dist.release(channel, session.id)));
+      releases.push(this.release(channel, session));
     }
     for (const channel of session.subscriptions) releases.push(this.leave(session, channel));
     session.dropAll();
@@ -131,14 +136,6 @@ export class Core implements DistHost {
     await Promise.all([...this.sessions.values()].map((session) => this.detach(session)));
   }
 
-  deliverSend(delivery: Delivery, ownerSessionId: number): "delivered" | "not_owner" {
-    const owner = this.owners.get(delivery.channel);
-    if (owner === undefined || owner.id !== ownerSessionId) return "not_owner";
-    this.counters.deliveriesSend++;
-    owner.deliver(delivery);
-    return "delivered";
-  }
-
   deliverPublish(delivery: Delivery): void {
     const subscribers = this.subscribers.get(delivery.channel);
     if (subscribers === undefined) return;
@@ -146,13 +143,18 @@ export class Core implements DistHost {
     for (const subscriber of subscribers) subscriber.deliver(delivery);
   }
 
-  registrationLost(channel: string, sessionId: number): void {
-    const owner = this.owners.get(channel);
-    if (owner === undefined || owner.id !== sessionId) return;
+  private registrationLost(channel: string, sessionId: number): void {
+    const owned = this.owners.get(channel);
+    if (owned === undefined || owned.session.id !== sessionId || owned.claim !== undefined) return;
     this.owners.delete(channel);
-    owner.dropRegistration(channel);
-    owner.deliver(reply("registration_lost", channel));
-    this.logger.warn({ channel, key: owner.key }, "registration lost");
+    owned.session.dropRegistration(channel);
+    owned.session.deliver(reply("registration_lost", channel));
+    this.logger.warn({ channel, key: owned.session.key }, "registration lost");
+  }
+
+  private *confirmedRegistrations(): Iterable<[string, number]> {
+    for (const [channel, owned] of this.owners)
+      if (owned.claim === undefined) yield [channel, owned.session.id];
   }
 
   private dispatch(session: Session, command: Command): Awaitable<Reply> {
@@ -207,58 +209,142 @@ export class Core implements DistHost {
   }
 
   private register(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
-    const owner = this.owners.get(channel);
-    if (owner === session) return reply("registration_already_exist", channel, id);
-    if (owner !== undefined) return reply("registration_denied", channel, id);
+    const owned = this.owners.get(channel);
+    if (owned?.session === session) return reply("registration_already_exist", channel, id);
+    if (owned !== undefined) return reply("registration_denied", channel, id);
     if (this.atChannelLimit(session, channel)) return reply("registration_failed", channel, id);
-    // Reserve locally first, so that other local sessions are denied while a remote claim is in flight.
-    this.owners.set(channel, session);
+    // Reserve locally first, so that other local sessions are denied while the claim is in flight.
+    const ownership: Ownership = { session, claim: undefined };
+    this.owners.set(channel, ownership);
     session.holdRegistration(channel);
-    const claimed = this.distCall((dist) => dist.claim(channel, session.id));
-    if (!(claimed instanceof Promise)) return this.registered(session, channel, id, claimed);
-    return claimed.then(
-      (ok) => this.registered(session, channel, id, ok),
+    const claimed = this.withAdapter((adapter) => adapter.registry.claim(channel, session.id));
+    if (!(claimed instanceof Promise)) return this.registered(ownership, channel, id, claimed);
+    const answered = claimed.then(
+      (ok) => this.registered(ownership, channel, id, ok),
       (error: unknown) => {
         this.dropReservation(session, channel);
         // A claim that landed after all (e.g. after its deadline) must not leave an owner nobody knows about.
-        this.settleQuietly(this.dist?.release(channel, session.id), channel);
+        this.settleQuietly(this.release(channel, session), channel);
         throw error;
       },
     );
+    ownership.claim = answered;
+    return answered;
   }
 
-  private registered(session: Session, channel: string, id: Command["id"], claimed: boolean): Reply {
-    if (claimed && !session.closed) return reply("registration_succeeded", channel, id);
+  private registered(ownership: Ownership, channel: string, id: Command["id"], claimed: boolean): Reply {
+    const { session } = ownership;
+    ownership.claim = undefined;
+    if (claimed && !session.closed && this.owners.get(channel) === ownership)
+      return reply("registration_succeeded", channel, id);
     this.dropReservation(session, channel);
-    if (claimed) this.settleQuietly(this.dist?.release(channel, session.id), channel);
+    if (claimed) this.settleQuietly(this.release(channel, session), channel);
     return reply("registration_denied", channel, id);
   }
 
   private dropReservation(session: Session, channel: string): void {
-    if (this.owners.get(channel) === session) this.owners.delete(channel);
+    if (this.owners.get(channel)?.session === session) this.owners.delete(channel);
     session.dropRegistration(channel);
   }
 
   private unregister(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
-    if (this.owners.get(channel) !== session) return reply("registration_not_found", channel, id);
+    if (this.owners.get(channel)?.session !== session) return reply("registration_not_found", channel, id);
     this.dropReservation(session, channel);
-    const released = this.distCall((dist) => dist.release(channel, session.id));
+    const released = this.release(channel, session);
     const succeeded = reply("unregistration_succeeded", channel, id);
     return released instanceof Promise ? released.then(() => succeeded) : succeeded;
   }
 
+  /** Frees `session`'s record of `channel` in the whole system (compare-and-delete). */
+  private release(channel: string, session: Session): Awaitable<void> {
+    return this.withAdapter(({ registry }) =>
+      registry.release(channel, { nodeId: registry.nodeId, sessionId: session.id }),
+    );
+  }
+
   private send(session: Session, channel: string, data: Data, id: Command["id"]): Awaitable<Reply> {
     const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
-    const owner = this.owners.get(channel);
-    if (owner !== undefined) {
-      if (this.fenced) throw new Error("node fenced: its registrations may have been taken over");
-      this.counters.deliveriesSend++;
-      owner.deliver(delivery);
-      return reply("sending_succeeded", channel, id);
+    const owned = this.owners.get(channel);
+    if (owned === undefined) return this.withAdapter(() => this.sendRemote(delivery, id));
+    // The owner's claim is in flight: its outcome (and its reply, sent first) decides.
+    if (owned.claim !== undefined)
+      return afterClaim(owned.claim).then(() => this.send(session, channel, data, id));
+    if (!this.attached().registry.mayDeliver())
+      throw new Error("node fenced: it does not hold its lease, so its channels may have been taken over");
+    this.counters.deliveriesSend++;
+    owned.session.deliver(delivery);
+    return reply("sending_succeeded", channel, id);
+  }
+
+  /**
+   * A send to a channel with no local owner: the record tells the owner's node, which answers for its live
+   * owner. Only `delivered` is success. No answer proves nothing: the record stays unless the owner's node is
+   * proven dead (its heartbeat is gone).
+   */
+  private async sendRemote(delivery: Delivery, id: Command["id"]): Promise<Reply> {
+    const { channel } = delivery;
+    const { registry } = this.attached();
+    const owner = await registry.ownerOf(channel);
+    if (owner === undefined) return reply("registration_not_found", channel, id);
+    // The record names this node, which has no such owner: stale (e.g. its release is still on its way).
+    if (owner.nodeId === registry.nodeId) return this.notFound(channel, owner, id);
+    const askMs = Math.max(1, Math.floor((this.options.commandTimeoutMs * 3) / 4));
+    const answer = await this.requests.ask(owner.nodeId, { type: "send", owner, delivery }, askMs);
+    if (typeof answer === "object") {
+      if (answer.outcome === "delivered") return reply("sending_succeeded", channel, id);
+      if (answer.outcome === "not_owner") return reply("registration_not_found", channel, id);
+      throw new Error(`the owner's node ${owner.nodeId} is fenced`);
     }
-    const outcome = this.distCall((dist) => dist.send(delivery));
-    if (outcome instanceof Promise) return outcome.then((result) => sendingReply(result, channel, id));
-    return sendingReply(outcome, channel, id);
+    if (await registry.isAlive(owner.nodeId))
+      throw new Error(
+        `no answer from the owner's node ${owner.nodeId} (${answer}); it is alive, the record stays`,
+      );
+    this.logger.info({ channel, owner }, "the owner's node is dead: its record is freed");
+    return this.notFound(channel, owner, id);
+  }
+
+  private async notFound(channel: string, owner: Owner, id: Command["id"]): Promise<Reply> {
+    await this.attached().registry.release(channel, owner);
+    return reply("registration_not_found", channel, id);
+  }
+
+  private receiveDirect(origin: string, message: DirectMessage): void {
+    if (message.type === "answer") {
+      this.requests.answered(message.requestId, message.body);
+      return;
+    }
+    const { requestId, body } = message;
+    Promise.resolve(this.receiveSend(body))
+      .then((outcome) =>
+        this.attached().backplane.direct(origin, {
+          type: "answer",
+          requestId,
+          body: { type: "send", outcome },
+        }),
+      )
+      .catch((error: unknown) => this.logger.warn({ err: error, origin }, "could not answer a send"));
+  }
+
+  /**
+   * A send from another node for a channel whose record names a session of this node. Delivered only to that
+   * live owner, and only while this node holds its lease; a record naming no live owner here is stale, and is
+   * deleted before the answer says so.
+   */
+  private receiveSend({ owner, delivery }: SendRequest): Awaitable<SendOutcome> {
+    const { registry } = this.attached();
+    // Sent to an incarnation of this node that it has left: the record is being moved to the new one.
+    if (owner.nodeId !== registry.nodeId) return "fenced";
+    const owned = this.owners.get(delivery.channel);
+    if (owned === undefined || owned.session.id !== owner.sessionId) {
+      const released = registry.release(delivery.channel, owner);
+      return released instanceof Promise ? released.then(() => "not_owner") : "not_owner";
+    }
+    if (owned.claim !== undefined)
+      return afterClaim(owned.claim).then(() => this.receiveSend({ type: "send", owner, delivery }));
+    if (!registry.mayDeliver()) return "fenced";
+    this.counters.deliveriesSend++;
+    owned.session.deliver(delivery);
+    return "delivered";
   }
 
   private subscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
@@ -268,7 +354,7 @@ export class Core implements DistHost {
     if (subscribers === undefined) {
       subscribers = new Set();
       this.subscribers.set(channel, subscribers);
-      const joined = this.distCall((dist) => dist.subscribe(channel));
+      const joined = this.withAdapter(({ backplane }) => backplane.subscribe(channel));
       if (joined instanceof Promise) {
         const confirmed = joined.finally(() => {
           if (this.subscribing.get(channel) === confirmed) this.subscribing.delete(channel);
@@ -299,23 +385,23 @@ export class Core implements DistHost {
     return left instanceof Promise ? left.then(() => succeeded) : succeeded;
   }
 
-  /** Takes `session` out of `channel`'s subscribers; the last one out ends the node's Dist subscription. */
+  /** Takes `session` out of `channel`'s subscribers; the last one out ends the node's backplane subscription. */
   private leave(session: Session, channel: string): Awaitable<void> {
     const subscribers = this.subscribers.get(channel);
     if (subscribers === undefined || !subscribers.delete(session) || subscribers.size > 0) return;
     this.subscribers.delete(channel);
-    return this.distCall((dist) => dist.unsubscribe(channel));
+    return this.withAdapter(({ backplane }) => backplane.unsubscribe(channel));
   }
 
   private publish(session: Session, channel: string, data: Data, id: Command["id"]): Awaitable<Reply> {
     const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
     this.deliverPublish(delivery);
-    const carried = this.distCall((dist) => dist.publish(delivery));
+    const carried = this.withAdapter(({ backplane }) => backplane.publish(delivery));
     const succeeded = reply("publication_succeeded", channel, id);
     return carried instanceof Promise ? carried.then(() => succeeded) : succeeded;
   }
 
-  /** The permission rules refuse this command (checked before anything else happens, Dist included). */
+  /** The permission rules refuse this command (checked before anything else happens, adapter included). */
   private refused(session: Session, { event, channel }: Command): boolean {
     const { permissions } = this.options;
     if (permissions === undefined || session.trusted || !isGuardedAction(event) || !this.isChannel(channel))
@@ -325,10 +411,14 @@ export class Core implements DistHost {
     return true;
   }
 
-  /** Calls the Dist; a promise it returns gets the command deadline. */
-  private distCall<T>(call: (dist: Dist) => Awaitable<T>): Awaitable<T> {
-    if (this.dist === undefined) throw new Error("no distribution layer attached");
-    const result = call(this.dist);
+  private attached(): Adapter {
+    if (this.adapter === undefined) throw new Error("no adapter attached");
+    return this.adapter;
+  }
+
+  /** Calls the adapter; a promise it returns gets the command deadline. */
+  private withAdapter<T>(call: (adapter: Adapter) => Awaitable<T>): Awaitable<T> {
+    const result = call(this.attached());
     if (!(result instanceof Promise)) return result;
     return withDeadline(result, this.options.commandTimeoutMs);
   }
@@ -355,11 +445,17 @@ export class Core implements DistHost {
   }
 }
 
-const JOINING: DistHealth = { fields: {}, problem: "joining its distribution layer" };
-const CUSTOM_DIST: DistHealth = { fields: { dist: "custom" } };
+const JOINING: AdapterHealth = { fields: {}, problem: "joining its distribution layer" };
 
-function sendingReply(outcome: "delivered" | "not_found", channel: string, id: Command["id"]): Reply {
-  return reply(outcome === "delivered" ? "sending_succeeded" : "registration_not_found", channel, id);
+/**
+ * Settles after `claim` and after the microtasks that deliver its reply: a delivery to an owner whose claim was
+ * in flight comes after its `registration_succeeded`.
+ */
+function afterClaim(claim: Promise<unknown>): Promise<void> {
+  return claim.then(
+    () => new Promise((resolve) => setImmediate(resolve)),
+    () => new Promise((resolve) => setImmediate(resolve)),
+  );
 }
 
 /** Missing data (absent or null) is not data; empty data is. Functions, symbols and bigints cannot travel. */
@@ -367,23 +463,4 @@ function isData(data: Command["data"]): data is Data {
   if (data === undefined || data === null) return false;
   const type = typeof data;
   return type !== "function" && type !== "symbol" && type !== "bigint";
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no answer from the distribution layer within ${ms} ms`)),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -77,13 +77,6 @@ export class Counters {
     key_mismatch: 0,
     refused: 0,
   };
-  /** Times a Redis connection came back after it was lost. */
-  redisReconnects = 0;
-  /**
-   * Takes the duration, in seconds, of each Redis command WEST issues: the metrics endpoint plugs in here before
-   * the node joins Redis; without it Redis calls are not timed at all.
-   */
-  observeRedisRoundTrip: ((seconds: number) => void) | undefined;
   /** Commands answered, by command and result. */
   readonly commands = Object.fromEntries(
     COMMAND_LABELS.map((command) => [

@@ -1,4 +1,4 @@
-import { redactedUrl } from "../dist/redis/global-link.js";
+import { redactedUrl } from "../adapters/redis/global-link.js";
 import { isPortFree } from "./free-ports.js";
 import { startRedisCluster, startRedisServer } from "./redis-servers.js";
 import { describeExit, WestNodeProcess } from "./west-nodes.js";

@@ -6,7 +6,7 @@ import {
   LIMITS,
   RESULT_CATEGORIES,
 } from "../core/counters.js";
-import type { NodeStats } from "../dist/dist.js";
+import type { AdapterHooks, NodeStats } from "../core/seam.js";
 import { PROTOCOL_NAMES } from "../protocols/codec.js";
 import { processRegistry } from "./process-metrics.js";
 
@@ -21,12 +21,18 @@ const REDIS_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
 
+export interface NodeMetrics {
+  readonly registry: Registry;
+  /** What the node's adapter reports through (Redis round trips and reconnections, with `redis`). */
+  readonly adapterHooks: AdapterHooks;
+}
+
 /**
  * One node's Prometheus registry: its `west_*` metrics, read from `source` at scrape time (nothing on the hot
  * path calls prom-client), and the process metrics. With `redis`, the Redis round-trip histogram and reconnection
- * counter too; the histogram is plugged into `source.counters`.
+ * counter too, fed by the adapter through `adapterHooks`.
  */
-export function nodeMetrics(source: MetricsSource, options: { redis: boolean }): Registry {
+export function nodeMetrics(source: MetricsSource, options: { redis: boolean }): NodeMetrics {
   const registry = new Registry();
   const registers = [registry];
   const { counters } = source;
@@ -119,6 +125,7 @@ export function nodeMetrics(source: MetricsSource, options: { redis: boolean }):
       for (const reason of AUTH_FAILURE_REASONS) this.inc({ reason }, counters.authFailures[reason]);
     },
   });
+  const adapterHooks: AdapterHooks = {};
   if (options.redis) {
     const roundTrips = new Histogram({
       name: "west_redis_command_duration_seconds",
@@ -126,15 +133,15 @@ export function nodeMetrics(source: MetricsSource, options: { redis: boolean }):
       buckets: REDIS_BUCKETS,
       registers,
     });
-    counters.observeRedisRoundTrip = (seconds) => roundTrips.observe(seconds);
-    plainCounter(
-      registry,
-      "west_redis_reconnects_total",
-      "Times the connection to Redis (a Redis Cluster node, in sharded mode) came back after it was lost.",
-      () => counters.redisReconnects,
-    );
+    const reconnects = new Counter({
+      name: "west_redis_reconnects_total",
+      help: "Times the connection to Redis (a Redis Cluster node, in sharded mode) came back after it was lost.",
+      registers,
+    });
+    adapterHooks.roundTrip = (seconds) => roundTrips.observe(seconds);
+    adapterHooks.reconnected = () => reconnects.inc();
   }
-  return Registry.merge([registry, processRegistry()]);
+  return { registry: Registry.merge([registry, processRegistry()]), adapterHooks };
 }
 
 function plainCounter(registry: Registry, name: string, help: string, read: () => number): void {

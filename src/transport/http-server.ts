@@ -5,7 +5,7 @@ import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import type { TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Core } from "../core/core.js";
-import type { DistHealth } from "../dist/dist.js";
+import type { AdapterHealth } from "../core/seam.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook } from "../options.js";
 import { type Codec, PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
@@ -28,7 +28,7 @@ import { WriteBatcher } from "./write-batcher.js";
 const SHUTDOWN_GRACE_MS = 1000;
 /** The answer to an upgrade that arrives, or is still being decided, once shutdown has begun. */
 const SHUTTING_DOWN = { status: 503, body: "server shutting down\n" };
-const SHUTTING_DOWN_HEALTH: DistHealth = { fields: {}, problem: "shutting down" };
+const SHUTTING_DOWN_HEALTH: AdapterHealth = { fields: {}, problem: "shutting down" };
 
 const CODECS: Record<ProtocolName, Codec> = { text: textCodec, json: jsonCodec, pb: pbCodec };
 

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
-import type { DistHealth } from "../dist/dist.js";
+import type { AdapterHealth } from "../core/seam.js";
 import type { Logger } from "../log.js";
 
 /** What the operations endpoints serve. */
 export interface OpsEndpoints {
   /** The node's health now: /healthz answers 200 without a `problem`, 503 with one. */
-  health(): DistHealth;
+  health(): AdapterHealth;
   /** What /metrics serves; undefined when metrics are off (then /metrics is not found). */
   metrics: Registry | undefined;
 }
@@ -31,7 +31,7 @@ export function serveOps(
   return true;
 }
 
-function serveHealth(request: IncomingMessage, response: ServerResponse, health: DistHealth): void {
+function serveHealth(request: IncomingMessage, response: ServerResponse, health: AdapterHealth): void {
   const { fields, problem } = health;
   const body =
     problem === undefined

@@ -93,6 +93,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       metrics: DEFAULTS.metrics,
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
+        ownerRecordTtlMs: REDIS_DEFAULTS.ownerRecordTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,
         keyPrefix: REDIS_DEFAULTS.keyPrefix,
         tls: false,
@@ -246,6 +247,7 @@ describe("config: the Redis options", () => {
     assert.deepEqual(options.redis, {
       url: "rediss://alice:s3cret@redis.example:6380",
       heartbeatTtlMs: 500,
+      ownerRecordTtlMs: REDIS_DEFAULTS.ownerRecordTtlMs,
       waitReplicas: 1,
       keyPrefix: "app1:",
       tls: false,

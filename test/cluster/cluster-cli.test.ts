@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { ClusterView } from "../../src/adapters/redis/inspect.js";
 import { hashSlot } from "../../src/devrel/hash-slot.js";
 import type { RedisCluster, RedisServer } from "../../src/devrel/redis-servers.js";
-import type { ClusterView } from "../../src/dist/redis/inspect.js";
 import type { WestNode } from "../../src/index.js";
 import { startWest } from "../../src/index.js";
 import { CliProcess } from "../helpers/cli-process.js";

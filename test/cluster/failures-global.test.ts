@@ -79,10 +79,12 @@ describe("Redis global mode: failures", { skip }, () => {
     const admin = createClient({ url: redis.url });
     await admin.connect();
     const ownerRecord = await admin.exists("west:reg:{t-r1}");
-    const nodeRecords = await admin.keys("west:node:*");
+    const nodeRecords = await admin.keys("west:{nodes}:node:*");
+    const registered = await admin.zRange("west:{nodes}:registry", 0, -1);
     await admin.close();
     assert.equal(ownerRecord, 0, "the owner record is gone");
     assert.equal(nodeRecords.length, nodes.length, "only the live nodes have a heartbeat record");
+    assert.equal(registered.length, nodes.length, "only the live nodes are in the node registry");
     assert.equal((await other.reg("t-r1")).event, "registration_succeeded");
   });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Reply } from "../../src/index.js";
-import { delayedDist } from "../helpers/delayed-dist.js";
+import { delayedAdapter } from "../helpers/delayed-adapter.js";
 import { embeddedNode, recordingClient } from "../helpers/embedded.js";
 
 const failed = (event: string, channel: string): Reply => ({ event, from: "west", channel }) as Reply;
@@ -35,7 +35,7 @@ describe("maxChannelsPerConnection: registrations plus subscriptions one client 
   it("concurrent commands on an async Dist cannot overshoot: pending ones count", async () => {
     const node = await embeddedNode({
       maxChannelsPerConnection: 5,
-      distFactory: delayedDist({ maxDelayMs: 5 }),
+      adapter: delayedAdapter({ maxDelayMs: 5 }),
     });
     const client = node.client("c3");
     const replies = await Promise.all(
@@ -54,7 +54,7 @@ describe("maxChannelsPerConnection: registrations plus subscriptions one client 
   it("a failed claim or subscription frees its place", async () => {
     const node = await embeddedNode({
       maxChannelsPerConnection: 1,
-      distFactory: delayedDist({ fail: true }),
+      adapter: delayedAdapter({ fail: true }),
     });
     const client = node.client("c4");
     assert.equal((await client.reg("r")).event, "internal_error");

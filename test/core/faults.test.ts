@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { delayedDist } from "../helpers/delayed-dist.js";
+import { delayedAdapter } from "../helpers/delayed-adapter.js";
 import { embeddedNode } from "../helpers/embedded.js";
 
 describe("faults of the distribution layer become internal_error", async () => {
-  it("a failing Dist: internal_error for every distributed command, ping still answers", async () => {
-    const node = await embeddedNode({ distFactory: delayedDist({ fail: true }) });
+  it("a failing adapter: internal_error for every distributed command, ping still answers", async () => {
+    const node = await embeddedNode({ adapter: delayedAdapter({ fail: true }) });
     const client = node.client("f1");
     assert.deepEqual(await client.reg("r"), { event: "internal_error", from: "west", channel: "r" });
     assert.equal((await client.send("r", "x")).event, "internal_error");
@@ -17,8 +17,8 @@ describe("faults of the distribution layer become internal_error", async () => {
     assert.equal((await client.unsub("s")).event, "subscription_not_found");
   });
 
-  it("a Dist that never answers: internal_error after the command timeout, and the client goes on", async () => {
-    const node = await embeddedNode({ distFactory: delayedDist({ hang: true }), commandTimeoutMs: 50 });
+  it("an adapter that never answers: internal_error after the command timeout, and the client goes on", async () => {
+    const node = await embeddedNode({ adapter: delayedAdapter({ hang: true }), commandTimeoutMs: 50 });
     const client = node.client("f2");
     const started = Date.now();
     assert.equal((await client.reg("r")).event, "internal_error");

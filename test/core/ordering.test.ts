@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message, Reply } from "../../src/index.js";
-import { delayedDist } from "../helpers/delayed-dist.js";
+import { delayedAdapter } from "../helpers/delayed-adapter.js";
 import { embeddedNode, recordingClient } from "../helpers/embedded.js";
 
 const N = 10_000;
@@ -37,7 +37,7 @@ describe("ordering", async () => {
   });
 
   it("runs and answers one client's commands in order when the distribution layer answers out of order", async () => {
-    const slow = await embeddedNode({ distFactory: delayedDist({ maxDelayMs: 5 }) });
+    const slow = await embeddedNode({ adapter: delayedAdapter({ maxDelayMs: 5 }) });
     const client = slow.client("o-async");
     const answered: Reply[] = [];
     const pending: Promise<unknown>[] = [];

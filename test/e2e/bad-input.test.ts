@@ -12,7 +12,7 @@ import {
   type Received,
   type TestSocket,
   tryUpgrade,
-  watchedDist,
+  watchedAdapter,
 } from "../helpers/ws-client.js";
 
 type Node = Awaited<ReturnType<typeof listeningNode>>;
@@ -317,8 +317,8 @@ const frameLength = (frame: RawFrame): number =>
 
 describe("frame size limit", async () => {
   const LIMIT = 1024;
-  const watched = watchedDist();
-  const small = await listeningNode({ maxFrameBytes: LIMIT, distFactory: watched.factory });
+  const watched = watchedAdapter();
+  const small = await listeningNode({ maxFrameBytes: LIMIT, adapter: watched.factory });
   const smallPair = await wellBehavedPair(small, "limit");
 
   for (const protocol of PROTOCOL_NAMES) {

@@ -8,7 +8,7 @@ import {
   pbFrame,
   protocolClient,
   type WireMessage,
-  watchedDist,
+  watchedAdapter,
 } from "../helpers/ws-client.js";
 
 /** The reply a client of `protocol` reads: text replies carry no id; the text pong is the bare frame `pong`. */
@@ -31,8 +31,8 @@ const INVALID_CHANNELS: [string, string][] = [
 ];
 
 describe("the command table over WebSockets", async () => {
-  const watched = watchedDist();
-  const node = await listeningNode({ distFactory: watched.factory });
+  const watched = watchedAdapter();
+  const node = await listeningNode({ adapter: watched.factory });
 
   for (const protocol of PROTOCOL_NAMES) {
     describe(`${protocol} protocol`, () => {

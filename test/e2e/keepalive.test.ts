@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connect, listeningNode, protocolClient, watchedDist } from "../helpers/ws-client.js";
+import { connect, listeningNode, protocolClient, watchedAdapter } from "../helpers/ws-client.js";
 
 const INTERVAL_MS = 100;
 
 describe("keepalive", async () => {
-  const watched = watchedDist();
-  const node = await listeningNode({ keepaliveIntervalMs: INTERVAL_MS, distFactory: watched.factory });
+  const watched = watchedAdapter();
+  const node = await listeningNode({ keepaliveIntervalMs: INTERVAL_MS, adapter: watched.factory });
 
   it("a client that does not answer pings is dropped and its registration becomes free", async () => {
     const silent = await connect(node.wsUrl, "json", "ka-silent", "", { autoPong: false });

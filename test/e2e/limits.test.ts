@@ -11,7 +11,7 @@ import {
   tryUpgrade,
   type WireCommand,
   type WireMessage,
-  watchedDist,
+  watchedAdapter,
 } from "../helpers/ws-client.js";
 
 type Node = Awaited<ReturnType<typeof listeningNode>>;
@@ -168,8 +168,8 @@ describe("maxChannelsPerConnection in Redis global mode", { skip: skipWithoutRed
 });
 
 describe("maxConnections over WebSockets", async () => {
-  const dist = watchedDist();
-  const node = await listeningNode({ maxConnections: 2, distFactory: dist.factory });
+  const dist = watchedAdapter();
+  const node = await listeningNode({ maxConnections: 2, adapter: dist.factory });
 
   it("the connection over the limit opens and is closed at once with 1013 'try again later'; the others work", async () => {
     const first = await protocolClient(node.wsUrl, "json", "c1");

@@ -1,7 +1,7 @@
 import { after } from "node:test";
 import WebSocket from "ws";
-import { localDist } from "../../src/dist/local.js";
-import type { Dist, DistFactory, WestNode } from "../../src/index.js";
+import { localAdapter } from "../../src/adapters/local/local-adapter.js";
+import type { Adapter, AdapterFactory, WestNode } from "../../src/index.js";
 import { startWest } from "../../src/index.js";
 import type { WestOptions } from "../../src/options.js";
 import type { ProtocolName } from "../../src/protocols/codec.js";
@@ -246,11 +246,11 @@ export function tryUpgrade(
 }
 
 /**
- * The local Dist, reporting the calls a node makes when channels change hands, so that a test can wait
+ * The local adapter, reporting the calls a node makes when channels change hands, so that a test can wait
  * for a close's cleanup (`release CH`, `unsubscribe CH`) instead of sleeping.
  */
-export function watchedDist(): {
-  factory: DistFactory;
+export function watchedAdapter(): {
+  factory: AdapterFactory;
   calls: string[];
   seen(call: string, timeoutMs?: number): Promise<void>;
 } {
@@ -262,20 +262,26 @@ export function watchedDist(): {
     waiters = [];
     for (const wake of woken) wake();
   };
-  const local = localDist();
-  const dist: Dist = {
+  const local = localAdapter();
+  const adapter: Adapter = {
     ...local,
-    release: (channel, sessionId) => {
-      record(`release ${channel}`);
-      return local.release(channel, sessionId);
+    registry: {
+      ...local.registry,
+      release: (channel, owner) => {
+        record(`release ${channel}`);
+        return local.registry.release(channel, owner);
+      },
     },
-    unsubscribe: (channel) => {
-      record(`unsubscribe ${channel}`);
-      return local.unsubscribe(channel);
+    backplane: {
+      ...local.backplane,
+      unsubscribe: (channel) => {
+        record(`unsubscribe ${channel}`);
+        return local.backplane.unsubscribe(channel);
+      },
     },
   };
   return {
-    factory: () => dist,
+    factory: () => adapter,
     calls,
     async seen(call, timeoutMs = 2000) {
       const deadline = Date.now() + timeoutMs;

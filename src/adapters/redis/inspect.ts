@@ -1,6 +1,7 @@
-import { createClient, createCluster } from "@redis/client";
-import type { HeartbeatRecord } from "./heartbeat.js";
+import { createClient } from "@redis/client";
+import { clusterClient } from "./cluster-link.js";
 import { RedisNames } from "./keys.js";
+import type { NodeRecord } from "./membership.js";
 
 /** Where a deployment's Redis is, as `west cluster` is told. */
 export interface RedisTarget {
@@ -20,8 +21,8 @@ export interface Shard {
 
 export interface ClusterView {
   mode: "global" | "sharded";
-  /** Live nodes, from their heartbeat records. */
-  nodes: (HeartbeatRecord & { expiresInMs: number })[];
+  /** Live nodes, from the node registry and their heartbeat records. */
+  nodes: (NodeRecord & { expiresInMs: number })[];
   /** Sharded mode only. */
   shards: Shard[];
 }
@@ -37,36 +38,22 @@ export interface ChannelPlace {
 
 type Connection = {
   command(key: string | undefined, args: string[]): Promise<unknown>;
-  eachMaster(run: (command: (args: string[]) => Promise<unknown>) => Promise<void>): Promise<void>;
 };
 
-/** Reads the live nodes and, in sharded mode, the shards. */
+/** Reads the live nodes (from the node registry, never by scanning keys) and, in sharded mode, the shards. */
 export async function inspectCluster(target: RedisTarget): Promise<ClusterView> {
   return withConnection(target, async (connection, mode) => {
     const names = new RedisNames(target.keyPrefix);
-    const keys: string[] = [];
-    await connection.eachMaster(async (command) => {
-      let cursor = "0";
-      do {
-        const [next, batch] = (await command([
-          "SCAN",
-          cursor,
-          "MATCH",
-          names.nodePattern(),
-          "COUNT",
-          "1000",
-        ])) as [string, string[]];
-        keys.push(...batch);
-        cursor = next;
-      } while (cursor !== "0");
-    });
+    const registry = names.registry();
+    const ids = (await connection.command(registry, ["ZRANGE", registry, "0", "-1"])) as string[];
     const nodes: ClusterView["nodes"] = [];
-    for (const key of keys) {
+    for (const id of ids) {
+      const key = names.node(id);
       const [record, ttl] = await Promise.all([
         connection.command(key, ["GET", key]) as Promise<string | null>,
         connection.command(key, ["PTTL", key]) as Promise<number>,
       ]);
-      if (record !== null) nodes.push({ ...(JSON.parse(record) as HeartbeatRecord), expiresInMs: ttl });
+      if (record !== null) nodes.push({ ...(JSON.parse(record) as NodeRecord), expiresInMs: ttl });
     }
     nodes.sort((a, b) => (a.url ?? "").localeCompare(b.url ?? "") || a.nodeId.localeCompare(b.nodeId));
     const shards = mode === "sharded" ? await readShards(connection) : [];
@@ -102,51 +89,35 @@ async function readShards(connection: Connection): Promise<Shard[]> {
   return [...byMaster.values()].sort((a, b) => (a.slots[0]?.[0] ?? 0) - (b.slots[0]?.[0] ?? 0));
 }
 
+/** How long `west cluster` waits for Redis to accept its connection. */
+const CONNECT_TIMEOUT_MS = 5000;
+
 async function withConnection<T>(
   target: RedisTarget,
   read: (connection: Connection, mode: "global" | "sharded") => Promise<T>,
 ): Promise<T> {
   if (target.cluster !== undefined && target.cluster.length > 0) {
-    const scheme = target.tls ? "rediss" : "redis";
-    const cluster = createCluster({
-      rootNodes: target.cluster.map((seed) => ({ url: `${scheme}://${seed}` })),
-      defaults: {
-        ...(target.username === undefined ? {} : { username: target.username }),
-        ...(target.password === undefined ? {} : { password: target.password }),
-        socket: { reconnectStrategy: false, ...(target.tls ? { tls: true as const } : {}) },
-      },
-    });
+    const cluster = clusterClient(
+      { ...target, seeds: target.cluster, connectTimeoutMs: CONNECT_TIMEOUT_MS },
+      false,
+    );
     cluster.on("error", () => undefined);
     await cluster.connect();
     try {
-      return await read(
-        {
-          command: (key, args) => cluster.sendCommand(key, true, args),
-          async eachMaster(run) {
-            for (const master of cluster.masters) {
-              const client = await cluster.nodeClient(master);
-              await run((args) => client.sendCommand(args));
-            }
-          },
-        },
-        "sharded",
-      );
+      return await read({ command: (key, args) => cluster.sendCommand(key, true, args) }, "sharded");
     } finally {
       await cluster.close();
     }
   }
   if (target.url === undefined) throw new Error("give --redis URL or --redis-cluster host:port,...");
-  const client = createClient({ url: target.url, socket: { reconnectStrategy: false } });
+  const client = createClient({
+    url: target.url,
+    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
+  });
   client.on("error", () => undefined);
   await client.connect();
   try {
-    return await read(
-      {
-        command: (_key, args) => client.sendCommand(args),
-        eachMaster: (run) => run((args) => client.sendCommand(args)),
-      },
-      "global",
-    );
+    return await read({ command: (_key, args) => client.sendCommand(args) }, "global");
   } finally {
     await client.close();
   }

@@ -4,7 +4,7 @@ export type RedisArgument = string | Buffer;
 export type MessageListener = (message: Buffer) => void;
 
 /**
- * The few Redis operations the Redis Dist needs, the same on one Redis (global mode) and on a Redis
+ * The few Redis operations the Redis adapter needs, the same on one Redis (global mode) and on a Redis
  * Cluster (sharded mode: commands go to the shard of their key, pub/sub is sharded).
  */
 export interface RedisLink {
@@ -16,8 +16,11 @@ export interface RedisLink {
   /** Resolves once Redis confirmed the subscription. */
   subscribe(channel: string, listener: MessageListener): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
-  /** Keys matching `pattern` on every master. */
-  scan(pattern: string): Promise<string[]>;
+  /**
+   * `handler` runs each time a connection to Redis (to any Cluster node) is lost: whatever that Redis held may be
+   * gone when it comes back (a restart, a failover before replication).
+   */
+  onConnectionLost(handler: () => void): void;
   /** `handler` runs each time a connection is back after it was lost (not at the first connect). */
   onReconnect(handler: () => void): void;
   /** Every connection is up, as the clients know it now (no I/O). */

@@ -17,6 +17,7 @@ export async function connectGlobal(
   const commands = createClient(options);
   const subscriber = commands.duplicate();
   const reconnectHandlers: (() => void)[] = [];
+  const lostHandlers: (() => void)[] = [];
   for (const [name, client] of [
     ["commands", commands],
     ["subscriber", subscriber],
@@ -25,7 +26,10 @@ export async function connectGlobal(
     client.on("error", (error: Error) =>
       log.warn({ err: error, connection: name }, "redis connection error"),
     );
-    client.on("reconnecting", () => log.info({ connection: name }, "redis reconnecting"));
+    client.on("reconnecting", () => {
+      log.info({ connection: name }, "redis reconnecting");
+      if (connected) for (const handler of lostHandlers) handler();
+    });
     client.on("end", () => log.info({ connection: name }, "redis connection closed"));
     client.on("ready", () => {
       log.info({ connection: name }, connected ? "redis reconnected" : "redis connected");
@@ -48,11 +52,7 @@ export async function connectGlobal(
     publish: (channel, message) => commands.sendCommand(["PUBLISH", channel, message]) as Promise<number>,
     subscribe: (channel, listener) => subscriber.subscribe(channel, listener, true),
     unsubscribe: (channel) => subscriber.unsubscribe(channel),
-    async scan(pattern) {
-      const keys: string[] = [];
-      for await (const batch of commands.scanIterator({ MATCH: pattern, COUNT: 1000 })) keys.push(...batch);
-      return keys;
-    },
+    onConnectionLost: (handler) => lostHandlers.push(handler),
     onReconnect: (handler) => reconnectHandlers.push(handler),
     isUp: () => commands.isReady && subscriber.isReady,
     close: () =>

@@ -11,39 +11,52 @@ export interface ClusterConnection {
   connectTimeoutMs: number;
 }
 
-/** A Redis Cluster (sharded mode): commands go to their key's shard, pub/sub is SSUBSCRIBE/SPUBLISH. */
-export async function connectCluster(connection: ClusterConnection, logger: Logger): Promise<RedisLink> {
+/**
+ * A cluster client for `connection`: every node reached with the same credentials and TLS. `reconnect` false
+ * (one-shot tools): a lost node is not retried.
+ */
+export function clusterClient(connection: ClusterConnection, reconnect: boolean) {
   const scheme = connection.tls ? "rediss" : "redis";
-  const log = logger.child({ redisCluster: connection.seeds });
-  const cluster = createCluster({
+  return createCluster({
     rootNodes: connection.seeds.map((seed) => ({ url: `${scheme}://${seed}` })),
     defaults: {
       ...(connection.username === undefined ? {} : { username: connection.username }),
       ...(connection.password === undefined ? {} : { password: connection.password }),
-      disableOfflineQueue: true,
+      disableOfflineQueue: reconnect,
       socket: {
         connectTimeout: connection.connectTimeoutMs,
-        reconnectStrategy: reconnectDelay,
+        reconnectStrategy: reconnect ? reconnectDelay : false,
         ...(connection.tls ? { tls: true as const } : {}),
       },
     },
   });
+}
+
+type NodeAddress = { host?: string; port?: number };
+const address = (node: NodeAddress | undefined) => `${node?.host}:${node?.port}`;
+
+/** A Redis Cluster (sharded mode): commands go to their key's shard, pub/sub is SSUBSCRIBE/SPUBLISH. */
+export async function connectCluster(connection: ClusterConnection, logger: Logger): Promise<RedisLink> {
+  const log = logger.child({ redisCluster: connection.seeds });
+  const cluster = clusterClient(connection, true);
   const reconnectHandlers: (() => void)[] = [];
+  const lostHandlers: (() => void)[] = [];
   // After the first connect, a node that becomes ready is a reconnection or a promoted replica: either way,
-  // the records on its shard may have been lost, so the Dist claims its registrations again.
+  // the records on its shard may have been lost, so the adapter validates its registrations again.
   let started = false;
   cluster.on("error", (error: Error) => log.warn({ err: error }, "redis cluster error"));
-  cluster.on("node-error", (error: Error, node: { host?: string; port?: number }) =>
-    log.warn({ err: error, node: `${node?.host}:${node?.port}` }, "redis cluster node error"),
+  cluster.on("node-error", (error: Error, node: NodeAddress) =>
+    log.warn({ err: error, node: address(node) }, "redis cluster node error"),
   );
-  cluster.on("node-reconnecting", (node: { host?: string; port?: number }) =>
-    log.info({ node: `${node?.host}:${node?.port}` }, "redis cluster node reconnecting"),
-  );
+  cluster.on("node-reconnecting", (node: NodeAddress) => {
+    log.info({ node: address(node) }, "redis cluster node reconnecting");
+    if (started) for (const handler of lostHandlers) handler();
+  });
   cluster.on("sharded-channel-moved-error", (error: Error, channel: string) =>
     log.warn({ err: error, channel }, "redis cluster could not move a sharded subscription"),
   );
-  cluster.on("node-ready", (node: { host?: string; port?: number }) => {
-    log.info({ node: `${node?.host}:${node?.port}` }, "redis cluster node ready");
+  cluster.on("node-ready", (node: NodeAddress) => {
+    log.info({ node: address(node) }, "redis cluster node ready");
     if (started) for (const handler of reconnectHandlers) handler();
   });
   try {
@@ -65,14 +78,7 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
     publish: (channel, message) => cluster.sPublish(channel, message) as Promise<number>,
     subscribe: (channel, listener) => cluster.sSubscribe(channel, listener, true),
     unsubscribe: (channel) => cluster.sUnsubscribe(channel),
-    async scan(pattern) {
-      const keys: string[] = [];
-      for (const master of cluster.masters) {
-        const client = await cluster.nodeClient(master);
-        for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) keys.push(...batch);
-      }
-      return keys;
-    },
+    onConnectionLost: (handler) => lostHandlers.push(handler),
     onReconnect: (handler) => reconnectHandlers.push(handler),
     isUp: () => cluster.isReady && cluster.masters.every((master) => master.client?.isReady === true),
     close: () =>

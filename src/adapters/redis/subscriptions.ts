@@ -5,7 +5,7 @@ import type { MessageListener, RedisLink } from "./link.js";
  * another, and each makes Redis match what is wanted at the time it runs (subscribe, unsubscribe, or nothing).
  */
 export class Subscriptions {
-  private readonly wanted = new Set<string>();
+  private readonly wanting = new Set<string>();
   private readonly active = new Set<string>();
   private readonly queue = new Map<string, Promise<void>>();
 
@@ -16,17 +16,18 @@ export class Subscriptions {
 
   /** Resolves once Redis confirmed that `channel` is subscribed. */
   subscribe(channel: string): Promise<void> {
-    this.wanted.add(channel);
+    this.wanting.add(channel);
     return this.reconcile(channel);
   }
 
   unsubscribe(channel: string): Promise<void> {
-    this.wanted.delete(channel);
+    this.wanting.delete(channel);
     return this.reconcile(channel);
   }
 
-  get channels(): Iterable<string> {
-    return this.active;
+  /** The channels wanted now (subscribed, or on their way to be). */
+  get wanted(): ReadonlySet<string> {
+    return this.wanting;
   }
 
   private reconcile(channel: string): Promise<void> {
@@ -34,7 +35,7 @@ export class Subscriptions {
     const next = prior
       .catch(() => undefined)
       .then(async () => {
-        const want = this.wanted.has(channel);
+        const want = this.wanting.has(channel);
         if (want && !this.active.has(channel)) {
           await this.link.subscribe(channel, this.listener);
           this.active.add(channel);

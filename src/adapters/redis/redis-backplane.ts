@@ -1,0 +1,72 @@
+import type { Delivery } from "../../core/message.js";
+import { type DirectMessage, decodeNodeMessage, encodeNodeMessage } from "../../core/node-messages.js";
+import type { Backplane, NodeEvents } from "../../core/seam.js";
+import type { RedisNames } from "./keys.js";
+import type { RedisLink } from "./link.js";
+import type { Membership } from "./membership.js";
+import { Subscriptions } from "./subscriptions.js";
+
+/**
+ * Traffic between nodes over Redis pub/sub (sharded pub/sub on a Redis Cluster): a channel per WEST channel for its
+ * publishes, which a node subscribes while it has local subscribers, and an inbox per node incarnation for
+ * requests and answers.
+ */
+export class RedisBackplane implements Backplane {
+  private readonly subscriptions: Subscriptions;
+  private readonly inboxes: Subscriptions;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly names: RedisNames,
+    private readonly membership: Membership,
+    private readonly events: NodeEvents,
+  ) {
+    this.subscriptions = new Subscriptions(link, (message) => this.onPublication(message));
+    this.inboxes = new Subscriptions(link, (message) => this.onInbox(message));
+  }
+
+  subscribe(channel: string): Promise<void> {
+    return this.subscriptions.subscribe(this.names.publications(channel));
+  }
+
+  unsubscribe(channel: string): Promise<void> {
+    return this.subscriptions.unsubscribe(this.names.publications(channel));
+  }
+
+  async publish(delivery: Delivery): Promise<void> {
+    const message = encodeNodeMessage({ origin: this.membership.nodeId, type: "publish", delivery });
+    await this.link.publish(this.names.publications(delivery.channel), message);
+  }
+
+  async direct(nodeId: string, message: DirectMessage): Promise<boolean> {
+    const bytes = encodeNodeMessage({ origin: this.membership.nodeId, ...message });
+    return (await this.link.publish(this.names.inbox(nodeId), bytes)) > 0;
+  }
+
+  /** Takes requests addressed to `nodeId`, and no longer those to any other incarnation of this node. */
+  async listen(nodeId: string): Promise<void> {
+    const inbox = this.names.inbox(nodeId);
+    await this.inboxes.subscribe(inbox);
+    for (const other of [...this.inboxes.wanted]) if (other !== inbox) await this.inboxes.unsubscribe(other);
+  }
+
+  /** Drops every subscription (the node is stopping). */
+  async close(): Promise<void> {
+    const all = [...this.subscriptions.wanted].map((channel) => this.subscriptions.unsubscribe(channel));
+    const inboxes = [...this.inboxes.wanted].map((inbox) => this.inboxes.unsubscribe(inbox));
+    await Promise.allSettled([...all, ...inboxes]);
+  }
+
+  private onPublication(bytes: Buffer): void {
+    const message = decodeNodeMessage(bytes);
+    // This node's own publishes (under any of its incarnations) were delivered locally when they were made.
+    if (message?.type === "publish" && !this.membership.incarnations.has(message.origin))
+      this.events.publication(message.delivery);
+  }
+
+  private onInbox(bytes: Buffer): void {
+    const message = decodeNodeMessage(bytes);
+    if (message?.type === "request" || message?.type === "answer")
+      this.events.direct(message.origin, message);
+  }
+}

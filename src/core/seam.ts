@@ -1,0 +1,107 @@
+import type { Logger } from "../log.js";
+import type { Delivery } from "./message.js";
+import type { DirectMessage } from "./node-messages.js";
+
+/** A value now (local, in-process) or later (a round trip to another machine). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** The one owner of a point-to-point channel: a session of a node (an incarnation: see OwnerRegistry.nodeId). */
+export interface Owner {
+  readonly nodeId: string;
+  readonly sessionId: number;
+}
+
+/**
+ * Makes point-to-point ownership unique across nodes. The node's local registry always decides first; this
+ * only settles what crosses machines. The one-owner rules (docs: "One owner"): only the owner's own node, or
+ * proof that the owner's node is dead (`isAlive` false), may free a record. A timeout proves nothing.
+ */
+export interface OwnerRegistry {
+  /** This node's identity now. It changes when the node outlived its lease and comes back as a new incarnation. */
+  readonly nodeId: string;
+  /** Makes `sessionId` of this node the one owner of `channel`; false if a live owner holds it. */
+  claim(channel: string, sessionId: number): Awaitable<boolean>;
+  /** Frees `channel` if its record still names `owner` (compare-and-delete). */
+  release(channel: string, owner: Owner): Awaitable<void>;
+  /** Whom the system's record names as the owner of `channel`, if anyone. */
+  ownerOf(channel: string): Awaitable<Owner | undefined>;
+  /** False only with proof that the node is dead (its heartbeat record is gone). */
+  isAlive(nodeId: string): Awaitable<boolean>;
+  /**
+   * Whether this node may deliver to its owners at this moment: it holds its lease (no other node can have taken
+   * its channels over) and has re-validated its registrations since it last lost it. Checked at each delivery.
+   */
+  mayDeliver(): boolean;
+}
+
+/**
+ * Carries traffic between nodes: publishes to the nodes that subscribe a channel, and messages to one node.
+ * Local subscribers are always served by the node itself, never through here.
+ */
+export interface Backplane {
+  /** This node gained its first local subscriber of `channel`; resolves once other nodes' publishes will arrive. */
+  subscribe(channel: string): Awaitable<void>;
+  /** This node lost its last local subscriber of `channel`. */
+  unsubscribe(channel: string): Awaitable<void>;
+  /** Carries a publish to the other nodes that subscribe its channel. */
+  publish(delivery: Delivery): Awaitable<void>;
+  /** Sends `message` to one node; resolves to false when it is known that no one received it (a hint, not a proof). */
+  direct(nodeId: string, message: DirectMessage): Awaitable<boolean>;
+}
+
+/** What an adapter hands the node it serves: where channels are owned, and how traffic crosses nodes. */
+export interface Adapter {
+  readonly registry: OwnerRegistry;
+  readonly backplane: Backplane;
+  /** Whether the node can serve through this adapter now (for /healthz); cheap, no I/O. */
+  health(): AdapterHealth;
+  /** Releases everything this node holds and disconnects. */
+  close(): Promise<void>;
+}
+
+/** What /healthz tells of an adapter. */
+export interface AdapterHealth {
+  /** Fields of the /healthz body, e.g. `{ dist: "redis", redis: "up" }`. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Why the node cannot serve now (e.g. "redis unreachable"); undefined when it can. */
+  readonly problem?: string;
+}
+
+/** What arrives from other nodes, and the little an adapter may ask of the node: never the node itself. */
+export interface NodeEvents {
+  /** A publish from another node, for the local subscribers of its channel. */
+  publication(delivery: Delivery): void;
+  /** A request or an answer from node `origin`. */
+  direct(origin: string, message: DirectMessage): void;
+  /** A session of this node no longer owns `channel` (another node holds it now). */
+  registrationLost(channel: string, sessionId: number): void;
+  /** The channels this node's sessions own (confirmed claims only), to renew or claim again. */
+  registrations(): Iterable<[channel: string, sessionId: number]>;
+  /** Figures for the node's record. */
+  stats(): NodeStats;
+}
+
+export interface NodeStats {
+  connections: number;
+  registrations: number;
+  subscriptions: number;
+}
+
+/** How an adapter's own figures (round trips, reconnections) reach the metrics, when metrics are on. */
+export interface AdapterHooks {
+  /** The duration, in seconds, of one round trip to the adapter's backend. */
+  roundTrip?(seconds: number): void;
+  /** A connection to the backend came back after it was lost. */
+  reconnected?(): void;
+}
+
+export interface AdapterContext {
+  events: NodeEvents;
+  hooks: AdapterHooks;
+  logger: Logger;
+  /** The node's base URL, when it listens (for its record). */
+  url: string | undefined;
+}
+
+/** Builds an adapter for a node that is about to take commands. */
+export type AdapterFactory = (context: AdapterContext) => Awaitable<Adapter>;
