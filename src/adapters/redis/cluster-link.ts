@@ -41,23 +41,24 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
   const cluster = clusterClient(connection, true);
   const reconnectHandlers: (() => void)[] = [];
   const lostHandlers: (() => void)[] = [];
-  // After the first connect, a node that becomes ready is a reconnection or a promoted replica: either way,
-  // the records on its shard may have been lost, so the adapter validates its registrations again.
-  let started = false;
+  // A Cluster node that becomes ready again after it was ready once is a reconnection (or a promoted replica):
+  // either way, the records on its shard may have been lost, so the adapter validates its registrations again.
+  const seenReady = new Set<string>();
   cluster.on("error", (error: Error) => log.warn({ err: error }, "redis cluster error"));
   cluster.on("node-error", (error: Error, node: NodeAddress) =>
     log.warn({ err: error, node: address(node) }, "redis cluster node error"),
   );
   cluster.on("node-reconnecting", (node: NodeAddress) => {
     log.info({ node: address(node) }, "redis cluster node reconnecting");
-    if (started) for (const handler of lostHandlers) handler();
+    if (seenReady.has(address(node))) for (const handler of lostHandlers) handler();
   });
   cluster.on("sharded-channel-moved-error", (error: Error, channel: string) =>
     log.warn({ err: error, channel }, "redis cluster could not move a sharded subscription"),
   );
   cluster.on("node-ready", (node: NodeAddress) => {
     log.info({ node: address(node) }, "redis cluster node ready");
-    if (started) for (const handler of reconnectHandlers) handler();
+    if (seenReady.has(address(node))) for (const handler of reconnectHandlers) handler();
+    seenReady.add(address(node));
   });
   try {
     await withStartupDeadline(
@@ -66,7 +67,6 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
       connection.connectTimeoutMs * 5,
       connection.seeds.join(","),
     );
-    started = true;
   } catch (error) {
     cluster.destroy();
     throw error;

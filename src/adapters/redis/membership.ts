@@ -103,7 +103,7 @@ export class Membership {
 
   /** Renews now rather than at the next tick (e.g. Redis is back). */
   beat(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.timer === undefined) return;
     const since = this.beatStartedAt;
     if (since !== undefined && this.now() - since < this.options.beatTimeoutMs) return;
     const beat = ++this.beats;
