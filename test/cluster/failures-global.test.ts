@@ -63,6 +63,48 @@ describe("Redis global mode: failures", { skip }, () => {
     assert.deepEqual(await survivor.waitFor("k-r1", 1), ["to survivor"]);
   });
 
+  it("owner records expire unless their node renews them: a live node keeps its 50 past the expiry, a killed node's leave Redis", async () => {
+    const recordTtlMs = 3000;
+    const { west, port } = await startWestProcess([
+      "--port=0",
+      "--dist=redis",
+      `--redis=${redis.url}`,
+      `--redis-heartbeat-ttl-ms=${TTL_MS}`,
+      `--redis-owner-record-ttl-ms=${recordTtlMs}`,
+    ]);
+    const holder = await protocolClient(`ws://127.0.0.1:${port}`, "json", "holder");
+    const channels = Array.from({ length: 50 }, (_, i) => `e-r${i}`);
+    for (const channel of channels)
+      assert.equal(await holder.event({ event: "register", channel }), "registration_succeeded");
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    const expiries = await Promise.all(channels.map((channel) => admin.pTTL(`west:reg:{${channel}}`)));
+    assert.ok(
+      expiries.every((ms) => ms > 0 && ms <= recordTtlMs),
+      `every record expires within ${recordTtlMs} ms: ${expiries}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, recordTtlMs + 1000));
+    const kept = await Promise.all(channels.map((channel) => admin.exists(`west:reg:{${channel}}`)));
+    assert.deepEqual(
+      kept,
+      channels.map(() => 1),
+      "the live node renewed its records",
+    );
+    const sender = (await node()).client("e-sender");
+    assert.equal((await sender.send("e-r7", "still owned")).event, "sending_succeeded");
+
+    west.signal("SIGKILL");
+    await west.exitCode();
+    const killedAt = Date.now();
+    await eventually(
+      "the killed node's records are gone",
+      async () => (await admin.keys("west:reg:{e-r*")).length === 0,
+      recordTtlMs + 5000,
+    );
+    assert.ok(Date.now() - killedAt <= recordTtlMs + 5000);
+    await admin.close();
+  });
+
   it("SIGTERM: a stopping node releases its channels at once, leaving no stale owner", async () => {
     const { west, port } = await startWestProcess([
       "--port=0",

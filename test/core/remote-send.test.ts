@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { startWest, type WestNode } from "../../src/index.js";
+import { Inbox } from "../cluster/three-nodes.js";
+import { FakeNetwork } from "../helpers/fake-network.js";
+
+/**
+ * The one-owner rules of a send to another node, written once in core, on a fake network that delays, reorders
+ * and drops messages between nodes.
+ */
+describe("a send to the owner on another node", () => {
+  const started: WestNode[] = [];
+  after(() => Promise.all(started.map((node) => node.stop())));
+  async function nodes(network: FakeNetwork, count: number, commandTimeoutMs = 400): Promise<WestNode[]> {
+    const made: WestNode[] = [];
+    for (let i = 1; i <= count; i++) {
+      const node = await startWest({
+        port: false,
+        logLevel: "silent",
+        commandTimeoutMs,
+        adapter: network.adapter(`n${i}`),
+      });
+      started.push(node);
+      made.push(node);
+    }
+    return made;
+  }
+
+  it("with messages delayed and reordered: every send is answered sending_succeeded and delivered once, in each sender's order", async () => {
+    const network = new FakeNetwork({ maxDelayMs: 8 }, 7);
+    const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+    const owner = new Inbox(n2, "owner");
+    assert.equal((await owner.client.reg("svc")).event, "registration_succeeded");
+    const senders = [n1, n3, n1, n3].map((node, i) => ({ key: `s${i}`, client: node.client(`s${i}`) }));
+    const replies = await Promise.all(
+      senders.flatMap(({ key, client }) =>
+        Array.from({ length: 40 }, (_, n) => client.send("svc", `${key}:${n}`)),
+      ),
+    );
+    assert.ok(replies.every((reply) => reply.event === "sending_succeeded"));
+    const got = await owner.waitFor("svc", 160);
+    assert.equal(new Set(got).size, 160, "nothing twice");
+    for (const { key } of senders) {
+      const mine = got.filter((data) => String(data).startsWith(`${key}:`));
+      assert.deepEqual(
+        mine,
+        Array.from({ length: 40 }, (_, n) => `${key}:${n}`),
+        `${key}'s order`,
+      );
+    }
+  });
+
+  it("no answer from a live owner's node: internal_error, the record stays, nothing is sent twice", async () => {
+    let dropping = true;
+    const network = new FakeNetwork({ drops: (message) => dropping && message.type === "answer" });
+    const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+    const owner = new Inbox(n2, "owner");
+    await owner.client.reg("svc");
+    const sender = n1.client("sender");
+    assert.equal((await sender.send("svc", "answer lost")).event, "internal_error");
+    assert.deepEqual(await owner.waitFor("svc", 1), ["answer lost"], "delivered at most once, not retried");
+    assert.equal((await n3.client("rival").reg("svc")).event, "registration_denied", "the record stays");
+    dropping = false;
+    assert.equal((await sender.send("svc", "healed")).event, "sending_succeeded");
+    assert.deepEqual(await owner.waitFor("svc", 2), ["answer lost", "healed"]);
+  });
+
+  it("a lost request to a live owner's node: internal_error and the owner keeps its channel", async () => {
+    let dropping = true;
+    const network = new FakeNetwork({ drops: (message) => dropping && message.type === "request" });
+    const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+    const owner = new Inbox(n2, "owner");
+    await owner.client.reg("svc");
+    assert.equal((await n1.client("sender").send("svc", "lost")).event, "internal_error");
+    assert.equal((await n3.client("rival").reg("svc")).event, "registration_denied");
+    dropping = false;
+    assert.equal((await n3.client("sender").send("svc", "found")).event, "sending_succeeded");
+    assert.deepEqual(await owner.waitFor("svc", 1), ["found"]);
+  });
+
+  it("the owner's node is proven dead (heartbeat gone) and unreachable: registration_not_found, and its record is freed", async () => {
+    const network = new FakeNetwork();
+    const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+    await n2.client("owner").reg("svc");
+    const dead = network.node("n2");
+    dead.listening = false;
+    dead.alive = false;
+    assert.equal((await n1.client("sender").send("svc", "x")).event, "registration_not_found");
+    assert.equal(network.records.has("svc"), false);
+    assert.equal((await n3.client("heir").reg("svc")).event, "registration_succeeded");
+  });
+
+  it("an unreachable owner's node that is still alive: internal_error, never a freed record", async () => {
+    const network = new FakeNetwork();
+    const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+    await n2.client("owner").reg("svc");
+    network.node("n2").listening = false;
+    assert.equal((await n1.client("sender").send("svc", "x")).event, "internal_error");
+    assert.deepEqual(network.records.get("svc"), { nodeId: "n2", sessionId: 1 });
+  });
+
+  it("the owner's node does not hold its lease: it delivers nothing and the sender answers internal_error", async () => {
+    const network = new FakeNetwork();
+    const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+    const owner = new Inbox(n2, "owner");
+    await owner.client.reg("svc");
+    network.node("n2").leased = false;
+    assert.equal((await n1.client("sender").send("svc", "fenced")).event, "internal_error");
+    assert.equal((await n2.client("local").send("svc", "fenced too")).event, "internal_error");
+    network.node("n2").leased = true;
+    assert.equal((await n1.client("sender").send("svc", "leased")).event, "sending_succeeded");
+    assert.deepEqual(await owner.waitFor("svc", 1), ["leased"]);
+  });
+
+  it("a record naming a session that is gone: its node deletes the record, then the sender answers registration_not_found", async () => {
+    const network = new FakeNetwork();
+    const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+    await n2.client("owner").reg("svc");
+    network.records.set("svc", { nodeId: "n2", sessionId: 999 });
+    assert.equal((await n1.client("sender").send("svc", "x")).event, "registration_not_found");
+    assert.equal(network.records.has("svc"), false);
+  });
+
+  it("a record naming the sender's own node, which has no such owner, is stale: freed, registration_not_found", async () => {
+    const network = new FakeNetwork();
+    const [n1] = (await nodes(network, 1)) as [WestNode];
+    network.records.set("svc", { nodeId: "n1", sessionId: 999 });
+    assert.equal((await n1.client("sender").send("svc", "x")).event, "registration_not_found");
+    assert.equal(network.records.has("svc"), false);
+  });
+});
