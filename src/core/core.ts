@@ -279,7 +279,7 @@ export class Core {
   /**
    * A send to a channel with no local owner: the record tells the owner's node, which answers for its live
    * owner. Only `delivered` is success. No answer proves nothing: the record stays unless the owner's node is
-   * proven dead (its heartbeat is gone).
+   * proven dead (its heartbeat is gone). `registration_not_found` only when no one can have received the send.
    */
   private async sendRemote(delivery: Delivery, id: Command["id"]): Promise<Reply> {
     const { channel } = delivery;
@@ -300,7 +300,13 @@ export class Core {
         `no answer from the owner's node ${owner.nodeId} (${answer}); it is alive, the record stays`,
       );
     this.logger.info({ channel, owner }, "the owner's node is dead: its record is freed");
-    return this.notFound(channel, owner, id);
+    const freed = this.notFound(channel, owner, id);
+    if (answer === "unreachable") return freed;
+    // The node received the send before it died (or Redis lost its data): it may have delivered it.
+    await freed;
+    throw new Error(
+      `no answer from the owner's node ${owner.nodeId}, which is dead: the send may have been delivered`,
+    );
   }
 
   private async notFound(channel: string, owner: Owner, id: Command["id"]): Promise<Reply> {

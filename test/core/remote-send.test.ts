@@ -90,6 +90,19 @@ describe("a send to the owner on another node", () => {
     assert.equal((await n3.client("heir").reg("svc")).event, "registration_succeeded");
   });
 
+  it("no answer from a node that received the send and is now dead: its record is freed, yet the answer is internal_error (it may have delivered)", async () => {
+    const network = new FakeNetwork({ drops: (message) => message.type === "answer" });
+    const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+    const owner = new Inbox(n2, "owner");
+    await owner.client.reg("svc");
+    const sending = n1.client("sender").send("svc", "last words");
+    await owner.waitFor("svc", 1);
+    network.node("n2").alive = false;
+    assert.equal((await sending).event, "internal_error");
+    assert.equal(network.records.has("svc"), false);
+    assert.equal((await n3.client("heir").reg("svc")).event, "registration_succeeded");
+  });
+
   it("an unreachable owner's node that is still alive: internal_error, never a freed record", async () => {
     const network = new FakeNetwork();
     const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
