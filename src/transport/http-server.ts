@@ -93,7 +93,7 @@ export async function startHttpServer(
   const http = createServer((request, response) => {
     if (serveOps(request, response, ops, logger)) return;
     serveStatic(request, response).catch((error: unknown) => {
-      logger.error({ err: error, url: request.url }, "static file failed");
+      logger.error({ err: error, url: withoutToken(request.url) }, "static file failed");
       response.destroy();
     });
   });

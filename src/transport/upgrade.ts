@@ -18,10 +18,20 @@ export function upgradeTarget(url: string | undefined, maxKeyBytes: number): Upg
   return { protocol: path.protocol, key: path.key };
 }
 
+/** A request's target (`request.url`) as a URL; undefined when it cannot be parsed (`//[`). */
+export function requestUrl(url: string | undefined): URL | undefined {
+  try {
+    return new URL(url ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads `/websocket/{text|json|pb}/:key`, where the key may be left out (`key` undefined). */
 export function upgradePath(url: string | undefined, maxKeyBytes: number): UpgradePath | Refusal {
-  const path = new URL(url ?? "/", "http://localhost").pathname;
-  const match = ENDPOINT.exec(path);
+  const parsed = requestUrl(url);
+  if (parsed === undefined) return { status: 400, body: "the request URL cannot be parsed\n" };
+  const match = ENDPOINT.exec(parsed.pathname);
   const protocol = match?.[1] as ProtocolName | undefined;
   if (match === null || protocol === undefined || !PROTOCOL_NAMES.includes(protocol)) {
     return { status: 404, body: "no such endpoint: use /websocket/{text|json|pb}/:key\n" };
