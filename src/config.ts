@@ -3,7 +3,14 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Permissions } from "./core/permissions.js";
 import type { LogLevel } from "./log.js";
-import { DEFAULTS, JWT_ALGORITHMS, MAX_TIMER_MS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
+import {
+  AUTH_DEFAULTS,
+  DEFAULTS,
+  JWT_ALGORITHMS,
+  MAX_TIMER_MS,
+  REDIS_DEFAULTS,
+  type WestOptions,
+} from "./options.js";
 
 /**
  * One configurable option. Its env and flag names derive from `key` (see `envName`, `optionFlag`), and the
@@ -244,6 +251,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: "auth.audience",
     type: "string",
     description: "With auth on: tokens must have this `aud` claim (or list it).",
+  },
+  {
+    key: "auth.requireExp",
+    type: "boolean",
+    default: AUTH_DEFAULTS.requireExp,
+    description:
+      "With auth on: a token without an `exp` claim (one that never expires) is refused with 401 as invalid; " +
+      "`false` accepts it, and its connection stays open until it closes.",
   },
   {
     key: "permissions",

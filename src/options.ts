@@ -138,7 +138,11 @@ export interface AuthOptions {
   issuer?: string;
   /** Required `aud` claim (a token may list several audiences). */
   audience?: string;
+  /** A token without `exp` (one that would never expire) is refused as invalid unless this is false. Default true. */
+  requireExp?: boolean;
 }
+
+export const AUTH_DEFAULTS = { requireExp: true } as const satisfies AuthOptions;
 
 export interface RedisOptions {
   /** One Redis (global mode): redis://[user:pass@]host:port, or rediss:// for TLS. */

@@ -55,13 +55,14 @@ export async function admit(
   }
   const path = upgradePath(request.url, maxKeyBytes);
   if ("status" in path) return path;
-  const token = upgradeToken(request);
-  const check = token === undefined ? { failure: "missing" as const } : await verifier.verify(token);
-  const failed = (reason: AuthFailure) => {
+  const failed = (reason: AuthFailure, detail?: string) => {
     authFailures[reason]++;
-    return authFailure(reason, request, logger);
+    return authFailure(reason, detail, request, logger);
   };
-  if ("failure" in check) return failed(check.failure);
+  const token = upgradeToken(request);
+  if (token === undefined) return failed("missing");
+  const check = await verifier.verify(token);
+  if ("failure" in check) return failed(check.failure, check.detail);
   const { identity } = check;
   if (path.key !== undefined && path.key !== identity.key) return failed("key_mismatch");
   const refusal = await hookRefusal(identity);
@@ -69,8 +70,13 @@ export async function admit(
   return { protocol: path.protocol, key: identity.key, identity, expiresAtMs: check.expiresAtMs };
 }
 
-function authFailure(reason: AuthFailure, request: IncomingMessage, logger: Logger): Refusal {
-  logger.info({ reason, url: withoutToken(request.url) }, "auth failure");
+function authFailure(
+  reason: AuthFailure,
+  detail: string | undefined,
+  request: IncomingMessage,
+  logger: Logger,
+): Refusal {
+  logger.info({ reason, detail, url: withoutToken(request.url) }, "auth failure");
   return REFUSALS[reason];
 }
 

@@ -12,7 +12,7 @@ import {
   optionFlag,
   renderConfigTable,
 } from "../../src/config.js";
-import { DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
+import { AUTH_DEFAULTS, DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
 
 async function configFile(content: unknown, extraFiles: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "west-config-"));
@@ -91,6 +91,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       slowConsumerBytes: DEFAULTS.slowConsumerBytes,
       slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
       metrics: DEFAULTS.metrics,
+      auth: { requireExp: AUTH_DEFAULTS.requireExp },
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         waitReplicas: REDIS_DEFAULTS.waitReplicas,
@@ -378,7 +379,23 @@ describe("config: auth and permissions", () => {
       algorithms: ["HS256", "HS512"],
       issuer: "https://issuer.test",
       audience: "west",
+      requireExp: true,
     });
+  });
+
+  it("auth.requireExp: true by default (a token without exp is refused); false from env, flag or file", async () => {
+    assert.equal(AUTH_DEFAULTS.requireExp, true);
+    assert.match(
+      renderConfigTable(),
+      /\| `auth\.requireExp` \| `WEST_AUTH_REQUIRE_EXP` \| `--auth-require-exp` \|.*\| `true` \|/,
+    );
+    assert.equal((await loadConfig({ env: { WEST_AUTH_REQUIRE_EXP: "false" } })).auth?.requireExp, false);
+    assert.equal((await loadConfig({ flags: { "auth.requireExp": "0" } })).auth?.requireExp, false);
+    const path = await configFile({
+      auth: { jwtSecret: "a secret of at least thirty-two bytes", requireExp: false },
+    });
+    assert.equal((await loadConfig({ configPath: path })).auth?.requireExp, false);
+    await configError(loadConfig({ env: { WEST_AUTH_REQUIRE_EXP: "no" } }), "invalid auth.requireExp");
   });
 
   it("auth.jwtPublicKeyFile in a config file is relative to the file; as a flag, it is taken as given", async () => {

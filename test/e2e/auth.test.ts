@@ -11,6 +11,7 @@ import { startWest } from "../../src/index.js";
 import type { VerifiedIdentity } from "../../src/options.js";
 import { capturingLogger } from "../helpers/log-capture.js";
 import { rawUpgrade } from "../helpers/raw-upgrade.js";
+import { sample, scrape } from "../helpers/scrape.js";
 import { TEST_SECRET, token } from "../helpers/tokens.js";
 import {
   connect,
@@ -165,6 +166,40 @@ describe("auth with a shared secret (HS256)", async () => {
     await answersPing(socket);
     assert.equal(socket.closeCode, undefined);
     assert.deepEqual(warnings, [], "no TimeoutOverflowWarning: the delay was clamped");
+  });
+});
+
+describe("auth: a token must have an exp unless auth.requireExp is false", async () => {
+  const log = capturingLogger();
+  const strict = await listeningNode({ auth: { jwtSecret: TEST_SECRET }, logger: log.logger });
+  const lenient = await listeningNode({ auth: { jwtSecret: TEST_SECRET, requireExp: false } });
+  const forever = await token(TEST_SECRET, { sub: "forever", expiresIn: null });
+
+  it("by default a token without exp is refused with 401 invalid token, counted and logged as invalid: exp missing", async () => {
+    const before = sample(await scrape(strict.url as string), 'west_auth_failures_total{reason="invalid"}');
+    assert.deepEqual(await tryUpgrade(strict.wsUrl, `/websocket/json?token=${forever}`), {
+      status: 401,
+      body: "invalid token\n",
+    });
+    const after = sample(await scrape(strict.url as string), 'west_auth_failures_total{reason="invalid"}');
+    assert.equal(after, before + 1);
+    const line = log.lines.filter((entry) => entry.msg === "auth failure").at(-1);
+    assert.equal(line?.reason, "invalid");
+    assert.match(String(line?.detail), /exp.*missing/);
+    // The same token with an exp opens.
+    const bounded = await token(TEST_SECRET, { sub: "forever", expiresIn: 60 });
+    await answersPing(opened(await tryUpgrade(strict.wsUrl, `/websocket/json?token=${bounded}`)));
+  });
+
+  it("with auth.requireExp false it opens and stays open", async () => {
+    const socket = opened(await tryUpgrade(lenient.wsUrl, `/websocket/json?token=${forever}`));
+    await answersPing(socket);
+    assert.equal(socket.closeCode, undefined);
+    const old = await token(TEST_SECRET, { sub: "forever", expiresIn: -10 });
+    assert.deepEqual(await tryUpgrade(lenient.wsUrl, `/websocket/json?token=${old}`), {
+      status: 401,
+      body: "token expired\n",
+    });
   });
 });
 
