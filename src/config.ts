@@ -174,9 +174,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     items: "origins (`scheme://host[:port]`) or `*`",
     pattern: /^(?:\*|[a-z][a-z\d+.-]*:\/\/[^\s/,]+\/?)$/i,
     description:
-      "Origins (`https://host[:port]`) whose browser pages may open WebSockets besides the " +
-      "node's own (Origin's host = Host header); `*` allows any. None (the default): same origin only. Other " +
-      "origins are refused with 403; requests without an Origin header (not browsers) are always allowed.",
+      "Origins (`https://host[:port]`) whose browser pages may open WebSockets besides the node's own (the " +
+      "Host header with the scheme of the connection: https over TLS or when the first `X-Forwarded-Proto` is " +
+      "`https`, else http); `*` allows any. None (the default): same origin only. Other origins are refused " +
+      "with 403; requests without an Origin header (not browsers) are always allowed.",
   },
   {
     key: "slowConsumerBytes",

@@ -45,8 +45,9 @@ export interface WestOptions {
   /** Longest client key, in UTF-8 bytes; a longer one is refused (upgrade: 400; native client: TypeError). Default 256. */
   maxKeyBytes?: number;
   /**
-   * Origins (`scheme://host[:port]`) whose browser pages may open WebSockets besides the node's own (an Origin
-   * whose host is the request's Host); `"*"` allows any. Requests without an Origin header (non-browser
+   * Origins (`scheme://host[:port]`) whose browser pages may open WebSockets besides the node's own (the
+   * request's Host with the connection's scheme: https over TLS or when the first X-Forwarded-Proto value is
+   * `https`, http when it is `http` or there is none); `"*"` allows any. Requests without an Origin header (non-browser
    * clients) are always allowed; others are refused with 403. Default: none (same origin only).
    */
   allowedOrigins?: readonly string[];

@@ -388,6 +388,51 @@ describe("allowedOrigins", async () => {
     await othersUnaffected(sameOriginOnly, "origin-other");
   });
 
+  it("the node's own origin has its scheme: https://HOST against a plain-http node gets 403", async () => {
+    const own = sameOriginOnly.url as string;
+    assert.ok("opened" in (await upgrade(sameOriginOnly, own)));
+    for (const origin of [own.replace(/^http:/, "https:"), own.replace(/^http:/, "ws:")]) {
+      const outcome = await upgrade(sameOriginOnly, origin);
+      assert.ok("status" in outcome && outcome.status === 403, `${origin} is refused`);
+    }
+    await othersUnaffected(sameOriginOnly, "scheme-other");
+  });
+
+  it("behind a TLS-terminating proxy (X-Forwarded-Proto: https, its first value) the own origin is https://HOST", async () => {
+    const port = sameOriginOnly.port as number;
+    const cases: [string, string, boolean][] = [
+      ["https", `https://127.0.0.1:${port}`, true],
+      ["https", `http://127.0.0.1:${port}`, false],
+      ["HTTPS, http", `https://127.0.0.1:${port}`, true],
+      ["https,http", `http://127.0.0.1:${port}`, false],
+      ["http", `http://127.0.0.1:${port}`, true],
+      ["http", `https://127.0.0.1:${port}`, false],
+      ["http, https", `https://127.0.0.1:${port}`, false],
+      // Neither http nor https: the connection's own scheme (plain http) counts.
+      ["ftp", `http://127.0.0.1:${port}`, true],
+      ["ftp", `ftp://127.0.0.1:${port}`, false],
+      ["", `https://127.0.0.1:${port}`, false],
+    ];
+    for (const [proto, origin, opens] of cases) {
+      const outcome = await tryUpgrade(sameOriginOnly.wsUrl, "/websocket/json/proxied", {
+        origin,
+        headers: { "X-Forwarded-Proto": proto },
+      });
+      const what = `X-Forwarded-Proto "${proto}", Origin ${origin}`;
+      if (opens) assert.ok("opened" in outcome, `${what} opens`);
+      else assert.ok("status" in outcome && outcome.status === 403, `${what} is refused`);
+    }
+    // With the default port left out, as browsers send it.
+    const defaultPort = await tryUpgrade(sameOriginOnly.wsUrl, "/websocket/json/proxied", {
+      origin: "https://chat.example",
+      headers: { Host: "chat.example:443", "X-Forwarded-Proto": "https" },
+    });
+    assert.ok(
+      "opened" in defaultPort,
+      "https://chat.example is the origin of Host chat.example:443 over https",
+    );
+  });
+
   it("listed origins open too (case-insensitively); others still get 403", async () => {
     for (const origin of [
       "https://app.example",
