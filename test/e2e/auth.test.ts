@@ -104,6 +104,7 @@ describe("auth with a shared secret (HS256)", async () => {
       await token(TEST_SECRET, {}),
       await token(TEST_SECRET, { sub: "west" }),
       await token(TEST_SECRET, { sub: "two words" }),
+      await token(TEST_SECRET, { sub: "ali\u202Ece" }),
       await token(TEST_SECRET, { sub: "" }),
     ];
     const before = failures().length;
