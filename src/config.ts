@@ -217,6 +217,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "identity `{key, claims}` as its second argument.",
   },
   {
+    key: "handshakeTimeoutMs",
+    type: "integer",
+    min: 1,
+    max: MAX_TIMER_MS,
+    default: DEFAULTS.handshakeTimeoutMs,
+    description:
+      "A WebSocket upgrade not decided within this time (the node still joining its distribution layer, a slow " +
+      "token check or handshake hook) is refused with 503 and a plain-text body saying what it waited for.",
+  },
+  {
     key: "auth.jwtSecret",
     type: "string",
     secret: true,

@@ -67,6 +67,11 @@ export interface WestOptions {
    * gets the verified identity as its second argument.
    */
   handshake?: HandshakeHook;
+  /**
+   * An upgrade not decided within this many ms (the node still joining its distribution layer, a slow token
+   * check or handshake hook) is refused with 503 and a body saying what it waited for. Default 10000.
+   */
+  handshakeTimeoutMs?: number;
   /** Signed connection tokens (JWT). Off unless one of jwtSecret, jwtPublicKey, jwtPublicKeyFile is set. */
   auth?: AuthOptions;
   /** Who may register, send, subscribe and publish on which channels. None: every command is allowed. */
@@ -92,6 +97,7 @@ export const DEFAULTS = {
   allowedOrigins: [],
   slowConsumerBytes: 1024 * 1024,
   slowConsumerStallMs: 10_000,
+  handshakeTimeoutMs: 10_000,
   metrics: true,
   logLevel: "info",
 } as const satisfies WestOptions;

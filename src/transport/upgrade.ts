@@ -72,7 +72,13 @@ export async function handshakeRefusal(
   return { status: 401, body: "unauthorized\n" };
 }
 
-/** Answers an upgrade request with a plain HTTP error; no WebSocket opens. */
+/**
+ * How long the client of a refused upgrade has to read the answer and close its side of the socket; then the
+ * server drops the socket, so that a client that keeps it open cannot hold a file descriptor forever.
+ */
+export const REFUSAL_GRACE_MS = 1000;
+
+/** Answers an upgrade request with a plain HTTP error and drops the socket REFUSAL_GRACE_MS later; no WebSocket opens. */
 export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
   if (socket.destroyed || socket.writableEnded) return;
   const body = Buffer.from(refusal.body, "utf8");
@@ -81,4 +87,7 @@ export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
       "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
       `Content-Length: ${body.length}\r\n\r\n${body.toString("utf8")}`,
   );
+  // Unref'd: an open socket keeps the process alive by itself, and the timer must not outlive it.
+  const timer = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+  socket.once("close", () => clearTimeout(timer));
 }

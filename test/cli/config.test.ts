@@ -91,6 +91,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       slowConsumerBytes: DEFAULTS.slowConsumerBytes,
       slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
       metrics: DEFAULTS.metrics,
+      handshakeTimeoutMs: DEFAULTS.handshakeTimeoutMs,
       auth: { requireExp: AUTH_DEFAULTS.requireExp },
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
@@ -191,6 +192,23 @@ describe("config: the limits", () => {
     await configError(loadConfig({ env: { WEST_MAX_CONNECTIONS: "0" } }), "maxConnections");
     await configError(loadConfig({ env: { WEST_MAX_COMMANDS_PER_SECOND: "-1" } }), "maxCommandsPerSecond");
     await configError(loadConfig({ flags: { maxKeyBytes: "65537" } }), "maxKeyBytes", "1 to 65536");
+  });
+
+  it("handshakeTimeoutMs: 10000 by default; from flags, env and the config file; within a timer's range", async () => {
+    assert.equal(DEFAULTS.handshakeTimeoutMs, 10_000);
+    assert.match(
+      renderConfigTable(),
+      /\| `handshakeTimeoutMs` \| `WEST_HANDSHAKE_TIMEOUT_MS` \| `--handshake-timeout-ms` \|.*\| `10000` \|/,
+    );
+    assert.equal((await loadConfig({ flags: { handshakeTimeoutMs: "500" } })).handshakeTimeoutMs, 500);
+    assert.equal((await loadConfig({ env: { WEST_HANDSHAKE_TIMEOUT_MS: "750" } })).handshakeTimeoutMs, 750);
+    const path = await configFile({ handshakeTimeoutMs: 2500 });
+    assert.equal((await loadConfig({ configPath: path })).handshakeTimeoutMs, 2500);
+    await configError(loadConfig({ flags: { handshakeTimeoutMs: "0" } }), "invalid handshakeTimeoutMs");
+    await configError(
+      loadConfig({ env: { WEST_HANDSHAKE_TIMEOUT_MS: String(2 ** 31) } }),
+      "invalid handshakeTimeoutMs (env WEST_HANDSHAKE_TIMEOUT_MS)",
+    );
   });
 
   it("allowedOrigins: comma-separated in env and flags, a JSON array or a comma string in a file", async () => {
