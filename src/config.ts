@@ -3,7 +3,14 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Permissions } from "./core/permissions.js";
 import type { LogLevel } from "./log.js";
-import { DEFAULTS, JWT_ALGORITHMS, MAX_TIMER_MS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
+import {
+  AUTH_DEFAULTS,
+  DEFAULTS,
+  JWT_ALGORITHMS,
+  MAX_TIMER_MS,
+  REDIS_DEFAULTS,
+  type WestOptions,
+} from "./options.js";
 
 /**
  * One configurable option. Its env and flag names derive from `key` (see `envName`, `optionFlag`), and the
@@ -167,9 +174,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     items: "origins (`scheme://host[:port]`) or `*`",
     pattern: /^(?:\*|[a-z][a-z\d+.-]*:\/\/[^\s/,]+\/?)$/i,
     description:
-      "Origins (`https://host[:port]`) whose browser pages may open WebSockets besides the " +
-      "node's own (Origin's host = Host header); `*` allows any. None (the default): same origin only. Other " +
-      "origins are refused with 403; requests without an Origin header (not browsers) are always allowed.",
+      "Origins (`https://host[:port]`) whose browser pages may open WebSockets besides the node's own (the " +
+      "Host header with the scheme of the connection: https over TLS or when the first `X-Forwarded-Proto` is " +
+      "`https`, else http); `*` allows any. None (the default): same origin only. Other origins are refused " +
+      "with 403; requests without an Origin header (not browsers) are always allowed.",
   },
   {
     key: "slowConsumerBytes",
@@ -209,6 +217,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "identity `{key, claims}` as its second argument.",
   },
   {
+    key: "handshakeTimeoutMs",
+    type: "integer",
+    min: 1,
+    max: MAX_TIMER_MS,
+    default: DEFAULTS.handshakeTimeoutMs,
+    description:
+      "A WebSocket upgrade not decided within this time (the node still joining its distribution layer, a slow " +
+      "token check or handshake hook) is refused with 503 and a plain-text body saying what it waited for.",
+  },
+  {
     key: "auth.jwtSecret",
     type: "string",
     secret: true,
@@ -244,6 +262,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: "auth.audience",
     type: "string",
     description: "With auth on: tokens must have this `aud` claim (or list it).",
+  },
+  {
+    key: "auth.requireExp",
+    type: "boolean",
+    default: AUTH_DEFAULTS.requireExp,
+    description:
+      "With auth on: a token without an `exp` claim (one that never expires) is refused with 401 as invalid; " +
+      "`false` accepts it, and its connection stays open until it closes.",
   },
   {
     key: "permissions",

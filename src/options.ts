@@ -45,8 +45,9 @@ export interface WestOptions {
   /** Longest client key, in UTF-8 bytes; a longer one is refused (upgrade: 400; native client: TypeError). Default 256. */
   maxKeyBytes?: number;
   /**
-   * Origins (`scheme://host[:port]`) whose browser pages may open WebSockets besides the node's own (an Origin
-   * whose host is the request's Host); `"*"` allows any. Requests without an Origin header (non-browser
+   * Origins (`scheme://host[:port]`) whose browser pages may open WebSockets besides the node's own (the
+   * request's Host with the connection's scheme: https over TLS or when the first X-Forwarded-Proto value is
+   * `https`, http when it is `http` or there is none); `"*"` allows any. Requests without an Origin header (non-browser
    * clients) are always allowed; others are refused with 403. Default: none (same origin only).
    */
   allowedOrigins?: readonly string[];
@@ -66,6 +67,11 @@ export interface WestOptions {
    * gets the verified identity as its second argument.
    */
   handshake?: HandshakeHook;
+  /**
+   * An upgrade not decided within this many ms (the node still joining its distribution layer, a slow token
+   * check or handshake hook) is refused with 503 and a body saying what it waited for. Default 10000.
+   */
+  handshakeTimeoutMs?: number;
   /** Signed connection tokens (JWT). Off unless one of jwtSecret, jwtPublicKey, jwtPublicKeyFile is set. */
   auth?: AuthOptions;
   /** Who may register, send, subscribe and publish on which channels. None: every command is allowed. */
@@ -91,6 +97,7 @@ export const DEFAULTS = {
   allowedOrigins: [],
   slowConsumerBytes: 1024 * 1024,
   slowConsumerStallMs: 10_000,
+  handshakeTimeoutMs: 10_000,
   metrics: true,
   logLevel: "info",
 } as const satisfies WestOptions;
@@ -138,7 +145,11 @@ export interface AuthOptions {
   issuer?: string;
   /** Required `aud` claim (a token may list several audiences). */
   audience?: string;
+  /** A token without `exp` (one that would never expire) is refused as invalid unless this is false. Default true. */
+  requireExp?: boolean;
 }
+
+export const AUTH_DEFAULTS = { requireExp: true } as const satisfies AuthOptions;
 
 export interface RedisOptions {
   /** One Redis (global mode): redis://[user:pass@]host:port, or rediss:// for TLS. */

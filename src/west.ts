@@ -65,6 +65,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
               stallMs: options.slowConsumerStallMs ?? DEFAULTS.slowConsumerStallMs,
             },
             handshake: options.handshake,
+            handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
             maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
             maxCommandsPerSecond: options.maxCommandsPerSecond ?? DEFAULTS.maxCommandsPerSecond,
             maxKeyBytes,

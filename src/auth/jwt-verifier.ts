@@ -3,17 +3,21 @@ import { readFile } from "node:fs/promises";
 import { errors, jwtVerify } from "jose";
 import { ConfigError } from "../config.js";
 import { isValidKey } from "../core/names.js";
-import type { AuthOptions, JwtAlgorithm, VerifiedIdentity } from "../options.js";
+import { AUTH_DEFAULTS, type AuthOptions, type JwtAlgorithm, type VerifiedIdentity } from "../options.js";
 
 /** Why a token was not accepted. */
 export type TokenFailure = "invalid" | "expired";
 
 export type TokenCheck =
   | { identity: VerifiedIdentity /** When the token expires (its `exp`), epoch ms. */; expiresAtMs?: number }
-  | { failure: TokenFailure };
+  /** `detail`: more about the failure, for the log line (never the token's content). */
+  | { failure: TokenFailure; detail?: string };
 
 export interface TokenVerifier {
-  /** Checks signature, algorithm, `exp`/`nbf`, issuer and audience, and that `sub` is a valid client key. */
+  /**
+   * Checks signature, algorithm, `exp`/`nbf`, issuer and audience, that `sub` is a valid client key and, unless
+   * `auth.requireExp` is false, that there is an `exp`.
+   */
   verify(token: string): Promise<TokenCheck>;
 }
 
@@ -40,7 +44,13 @@ export async function createTokenVerifier(
     throw new ConfigError(
       `auth.algorithms ${misfits.join(", ") || "(none)"} do not fit ${kind}; it takes ${fits.join(", ")}`,
     );
-  const options = { algorithms, issuer: auth.issuer, audience: auth.audience };
+  const requireExp = auth.requireExp ?? AUTH_DEFAULTS.requireExp;
+  const options = {
+    algorithms,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    requiredClaims: requireExp ? ["exp"] : [],
+  };
   return {
     async verify(token) {
       try {
@@ -49,7 +59,14 @@ export async function createTokenVerifier(
         const identity = { key: payload.sub, claims: payload };
         return payload.exp === undefined ? { identity } : { identity, expiresAtMs: payload.exp * 1000 };
       } catch (error) {
-        return { failure: error instanceof errors.JWTExpired ? "expired" : "invalid" };
+        if (error instanceof errors.JWTExpired) return { failure: "expired" };
+        const noExp =
+          error instanceof errors.JWTClaimValidationFailed &&
+          error.claim === "exp" &&
+          error.reason === "missing";
+        return noExp
+          ? { failure: "invalid", detail: "exp missing (auth.requireExp)" }
+          : { failure: "invalid" };
       }
     },
   };

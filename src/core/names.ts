@@ -1,11 +1,13 @@
 import { SERVER_KEY } from "./message.js";
 
-// \p{Cs}: a lone surrogate, which has no UTF-8 form.
-const FORBIDDEN = /[\s"\p{Cc}\p{Cs}]/u;
+// \p{Cf}: format characters, invisible, some of which reorder what follows (U+202E right-to-left override), so
+// that a `from` would not read as what it is. \p{Cs}: a lone surrogate, which has no UTF-8 form.
+const FORBIDDEN = /[\s"\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /**
  * A client key or channel name: 1 to `maxBytes` bytes of UTF-8 (256 by default, see the options
- * maxKeyBytes and maxChannelBytes) with no whitespace, no control characters and no `"` (PROTOCOL.md, "Names").
+ * maxKeyBytes and maxChannelBytes) with no whitespace, no control characters, no format characters (Unicode
+ * category Cf: U+200B zero-width space, U+202E right-to-left override, ...) and no `"` (PROTOCOL.md, "Names").
  */
 export function isValidName(name: unknown, maxBytes: number): name is string {
   if (typeof name !== "string" || name.length === 0) return false;
@@ -21,5 +23,5 @@ export function isValidKey(key: unknown, maxBytes: number): key is string {
 
 /** What a valid key is, for refusals. */
 export function keyRule(maxBytes: number): string {
-  return `1-${maxBytes} bytes, no whitespace, control characters or '"', and not "west"`;
+  return `1-${maxBytes} bytes, no whitespace, control or format characters (Unicode Cc, Cf) or '"', and not "west"`;
 }

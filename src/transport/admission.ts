@@ -3,7 +3,7 @@ import type { TokenFailure, TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook, VerifiedIdentity } from "../options.js";
 import type { ProtocolName } from "../protocols/codec.js";
-import { handshakeRefusal, type Refusal, upgradePath, upgradeTarget } from "./upgrade.js";
+import { handshakeRefusal, type Refusal, requestUrl, upgradePath, upgradeTarget } from "./upgrade.js";
 
 /** Why an upgrade was refused for its token (the `reason` of the "auth failure" log line). */
 export type AuthFailure = TokenFailure | "missing" | "key_mismatch";
@@ -55,13 +55,14 @@ export async function admit(
   }
   const path = upgradePath(request.url, maxKeyBytes);
   if ("status" in path) return path;
-  const token = upgradeToken(request);
-  const check = token === undefined ? { failure: "missing" as const } : await verifier.verify(token);
-  const failed = (reason: AuthFailure) => {
+  const failed = (reason: AuthFailure, detail?: string) => {
     authFailures[reason]++;
-    return authFailure(reason, request, logger);
+    return authFailure(reason, detail, request, logger);
   };
-  if ("failure" in check) return failed(check.failure);
+  const token = upgradeToken(request);
+  if (token === undefined) return failed("missing");
+  const check = await verifier.verify(token);
+  if ("failure" in check) return failed(check.failure, check.detail);
   const { identity } = check;
   if (path.key !== undefined && path.key !== identity.key) return failed("key_mismatch");
   const refusal = await hookRefusal(identity);
@@ -69,23 +70,39 @@ export async function admit(
   return { protocol: path.protocol, key: identity.key, identity, expiresAtMs: check.expiresAtMs };
 }
 
-function authFailure(reason: AuthFailure, request: IncomingMessage, logger: Logger): Refusal {
-  logger.info({ reason, url: withoutToken(request.url) }, "auth failure");
+function authFailure(
+  reason: AuthFailure,
+  detail: string | undefined,
+  request: IncomingMessage,
+  logger: Logger,
+): Refusal {
+  logger.info({ reason, detail, url: withoutToken(request.url) }, "auth failure");
   return REFUSALS[reason];
 }
+
+const TOKEN_PARAMETER = "token";
 
 /** The token of an upgrade: `Authorization: Bearer TOKEN`, else the `token` query parameter. */
 function upgradeToken(request: IncomingMessage): string | undefined {
   const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? "")?.[1];
   if (bearer !== undefined) return bearer;
-  const query = new URL(request.url ?? "/", "http://localhost").searchParams.get("token");
+  const query = requestUrl(request.url)?.searchParams.get(TOKEN_PARAMETER);
   return query === null || query === "" ? undefined : query;
 }
 
-/** The request's path and query with the token's value hidden, for log lines. */
+/**
+ * A request's path and query for log lines: the value of every parameter whose name, decoded as the token
+ * is read (`tok%65n` is `token`), shows as `hidden`. A URL that cannot be parsed loses its query.
+ */
 export function withoutToken(url: string | undefined): string | undefined {
-  if (url === undefined || !url.includes("token=")) return url;
-  const parsed = new URL(url, "http://localhost");
-  if (parsed.searchParams.has("token")) parsed.searchParams.set("token", "hidden");
-  return parsed.pathname + parsed.search;
+  if (url === undefined) return url;
+  const parsed = requestUrl(url);
+  if (parsed === undefined) return url.replace(/[?#].*$/s, "");
+  const { pathname, searchParams } = parsed;
+  if (!searchParams.has(TOKEN_PARAMETER)) return pathname + parsed.search;
+  const shown = [...searchParams].map(([name, value]): [string, string] => [
+    name,
+    name === TOKEN_PARAMETER ? "hidden" : value,
+  ]);
+  return `${pathname}?${new URLSearchParams(shown)}`;
 }

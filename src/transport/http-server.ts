@@ -12,7 +12,7 @@ import { type Codec, PROTOCOL_NAMES, type ProtocolName } from "../protocols/code
 import { jsonCodec } from "../protocols/json.js";
 import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
-import { admit, withoutToken } from "./admission.js";
+import { type Admitted, admit, withoutToken } from "./admission.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
 import { serveOps } from "./ops-endpoints.js";
@@ -21,7 +21,7 @@ import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
 import { attachSocket, closeSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { closeAtExpiry } from "./token-expiry.js";
-import { refuseUpgrade } from "./upgrade.js";
+import { type Refusal, refuseUpgrade } from "./upgrade.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
@@ -39,6 +39,8 @@ export interface HttpServerOptions {
   keepaliveIntervalMs: number;
   slowConsumers: SlowConsumerLimits;
   handshake: HandshakeHook | undefined;
+  /** An upgrade not decided within this time (readiness, origin, token, hook) is refused with 503. */
+  handshakeTimeoutMs: number;
   /** WebSockets served at once; one more is closed at once with 1013. */
   maxConnections: number;
   /** Per socket; 0: no limit. */
@@ -93,7 +95,7 @@ export async function startHttpServer(
   const http = createServer((request, response) => {
     if (serveOps(request, response, ops, logger)) return;
     serveStatic(request, response).catch((error: unknown) => {
-      logger.error({ err: error, url: request.url }, "static file failed");
+      logger.error({ err: error, url: withoutToken(request.url) }, "static file failed");
       response.destroy();
     });
   });
@@ -125,17 +127,45 @@ export async function startHttpServer(
     });
   });
 
+  /** The decision on an upgrade; a 503 saying what it waited for once that took handshakeTimeoutMs. */
+  async function decide(request: IncomingMessage): Promise<Admitted | Refusal> {
+    let waitingFor = "the node to join its distribution layer";
+    const decision = (async () => {
+      await options.ready;
+      waitingFor = "the token check and the handshake hook";
+      return (
+        originRefusal(request) ??
+        (await admit(request, {
+          verifier: options.verifier,
+          handshake: options.handshake,
+          maxKeyBytes: options.maxKeyBytes,
+          logger,
+          authFailures: core.counters.authFailures,
+        }))
+      );
+    })();
+    const timeoutMs = options.handshakeTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    // Unref'd: a pending upgrade must not keep a stopped node's process alive.
+    const late = new Promise<Refusal>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn({ url: withoutToken(request.url), waitingFor, timeoutMs }, "upgrade not decided in time");
+        resolve({
+          status: 503,
+          body: `upgrade not decided within ${timeoutMs} ms: waiting for ${waitingFor}\n`,
+        });
+      }, timeoutMs).unref();
+    });
+    try {
+      // A decision that comes after the timeout is dropped (race keeps a late failure from going unhandled).
+      return await Promise.race([decision, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    await options.ready;
-    const target =
-      originRefusal(request) ??
-      (await admit(request, {
-        verifier: options.verifier,
-        handshake: options.handshake,
-        maxKeyBytes: options.maxKeyBytes,
-        logger,
-        authFailures: core.counters.authFailures,
-      }));
+    const target = await decide(request);
     if ("status" in target) {
       logger.info({ url: withoutToken(request.url), status: target.status }, "upgrade refused");
       refuseUpgrade(socket, target);

@@ -18,10 +18,20 @@ export function upgradeTarget(url: string | undefined, maxKeyBytes: number): Upg
   return { protocol: path.protocol, key: path.key };
 }
 
+/** A request's target (`request.url`) as a URL; undefined when it cannot be parsed (`//[`). */
+export function requestUrl(url: string | undefined): URL | undefined {
+  try {
+    return new URL(url ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads `/websocket/{text|json|pb}/:key`, where the key may be left out (`key` undefined). */
 export function upgradePath(url: string | undefined, maxKeyBytes: number): UpgradePath | Refusal {
-  const path = new URL(url ?? "/", "http://localhost").pathname;
-  const match = ENDPOINT.exec(path);
+  const parsed = requestUrl(url);
+  if (parsed === undefined) return { status: 400, body: "the request URL cannot be parsed\n" };
+  const match = ENDPOINT.exec(parsed.pathname);
   const protocol = match?.[1] as ProtocolName | undefined;
   if (match === null || protocol === undefined || !PROTOCOL_NAMES.includes(protocol)) {
     return { status: 404, body: "no such endpoint: use /websocket/{text|json|pb}/:key\n" };
@@ -62,7 +72,13 @@ export async function handshakeRefusal(
   return { status: 401, body: "unauthorized\n" };
 }
 
-/** Answers an upgrade request with a plain HTTP error; no WebSocket opens. */
+/**
+ * How long the client of a refused upgrade has to read the answer and close its side of the socket; then the
+ * server drops the socket, so that a client that keeps it open cannot hold a file descriptor forever.
+ */
+export const REFUSAL_GRACE_MS = 1000;
+
+/** Answers an upgrade request with a plain HTTP error and drops the socket REFUSAL_GRACE_MS later; no WebSocket opens. */
 export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
   if (socket.destroyed || socket.writableEnded) return;
   const body = Buffer.from(refusal.body, "utf8");
@@ -71,4 +87,7 @@ export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
       "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
       `Content-Length: ${body.length}\r\n\r\n${body.toString("utf8")}`,
   );
+  // Unref'd: an open socket keeps the process alive by itself, and the timer must not outlive it.
+  const timer = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+  socket.once("close", () => clearTimeout(timer));
 }

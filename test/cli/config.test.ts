@@ -12,7 +12,7 @@ import {
   optionFlag,
   renderConfigTable,
 } from "../../src/config.js";
-import { DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
+import { AUTH_DEFAULTS, DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
 
 async function configFile(content: unknown, extraFiles: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "west-config-"));
@@ -91,6 +91,8 @@ describe("config: precedence defaults < file < env < flags", () => {
       slowConsumerBytes: DEFAULTS.slowConsumerBytes,
       slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
       metrics: DEFAULTS.metrics,
+      handshakeTimeoutMs: DEFAULTS.handshakeTimeoutMs,
+      auth: { requireExp: AUTH_DEFAULTS.requireExp },
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
         ownerRecordTtlMs: REDIS_DEFAULTS.ownerRecordTtlMs,
@@ -191,6 +193,23 @@ describe("config: the limits", () => {
     await configError(loadConfig({ env: { WEST_MAX_CONNECTIONS: "0" } }), "maxConnections");
     await configError(loadConfig({ env: { WEST_MAX_COMMANDS_PER_SECOND: "-1" } }), "maxCommandsPerSecond");
     await configError(loadConfig({ flags: { maxKeyBytes: "65537" } }), "maxKeyBytes", "1 to 65536");
+  });
+
+  it("handshakeTimeoutMs: 10000 by default; from flags, env and the config file; within a timer's range", async () => {
+    assert.equal(DEFAULTS.handshakeTimeoutMs, 10_000);
+    assert.match(
+      renderConfigTable(),
+      /\| `handshakeTimeoutMs` \| `WEST_HANDSHAKE_TIMEOUT_MS` \| `--handshake-timeout-ms` \|.*\| `10000` \|/,
+    );
+    assert.equal((await loadConfig({ flags: { handshakeTimeoutMs: "500" } })).handshakeTimeoutMs, 500);
+    assert.equal((await loadConfig({ env: { WEST_HANDSHAKE_TIMEOUT_MS: "750" } })).handshakeTimeoutMs, 750);
+    const path = await configFile({ handshakeTimeoutMs: 2500 });
+    assert.equal((await loadConfig({ configPath: path })).handshakeTimeoutMs, 2500);
+    await configError(loadConfig({ flags: { handshakeTimeoutMs: "0" } }), "invalid handshakeTimeoutMs");
+    await configError(
+      loadConfig({ env: { WEST_HANDSHAKE_TIMEOUT_MS: String(2 ** 31) } }),
+      "invalid handshakeTimeoutMs (env WEST_HANDSHAKE_TIMEOUT_MS)",
+    );
   });
 
   it("allowedOrigins: comma-separated in env and flags, a JSON array or a comma string in a file", async () => {
@@ -380,7 +399,23 @@ describe("config: auth and permissions", () => {
       algorithms: ["HS256", "HS512"],
       issuer: "https://issuer.test",
       audience: "west",
+      requireExp: true,
     });
+  });
+
+  it("auth.requireExp: true by default (a token without exp is refused); false from env, flag or file", async () => {
+    assert.equal(AUTH_DEFAULTS.requireExp, true);
+    assert.match(
+      renderConfigTable(),
+      /\| `auth\.requireExp` \| `WEST_AUTH_REQUIRE_EXP` \| `--auth-require-exp` \|.*\| `true` \|/,
+    );
+    assert.equal((await loadConfig({ env: { WEST_AUTH_REQUIRE_EXP: "false" } })).auth?.requireExp, false);
+    assert.equal((await loadConfig({ flags: { "auth.requireExp": "0" } })).auth?.requireExp, false);
+    const path = await configFile({
+      auth: { jwtSecret: "a secret of at least thirty-two bytes", requireExp: false },
+    });
+    assert.equal((await loadConfig({ configPath: path })).auth?.requireExp, false);
+    await configError(loadConfig({ env: { WEST_AUTH_REQUIRE_EXP: "no" } }), "invalid auth.requireExp");
   });
 
   it("auth.jwtPublicKeyFile in a config file is relative to the file; as a flag, it is taken as given", async () => {

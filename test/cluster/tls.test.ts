@@ -1,68 +1,16 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { osFreePort } from "../../src/devrel/free-ports.js";
 import { startWest } from "../../src/index.js";
+import { certificates } from "../helpers/certificates.js";
 import { startWestProcess } from "../helpers/cli-process.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import { protocolClient } from "../helpers/ws-client.js";
 
 const skip = skipWithoutRedis();
-
-/** A throwaway CA and a server certificate for 127.0.0.1 signed by it. */
-function certificates(dir: string): { ca: string; cert: string; key: string } {
-  const path = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=west-test-ca",
-    "-keyout",
-    path("ca.key"),
-    "-out",
-    path("ca.pem"),
-  );
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    path("server.key"),
-    "-out",
-    path("server.csr"),
-  );
-  writeFileSync(path("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    path("server.csr"),
-    "-CA",
-    path("ca.pem"),
-    "-CAkey",
-    path("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    path("san.ext"),
-    "-out",
-    path("server.pem"),
-  );
-  return { ca: path("ca.pem"), cert: path("server.pem"), key: path("server.key") };
-}
 
 describe("Redis over TLS (rediss://)", { skip }, () => {
   it("a node reaches Redis through rediss:// and shares its channels with a node on the plain port", async () => {

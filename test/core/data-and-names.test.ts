@@ -44,6 +44,13 @@ describe("keys and channel names follow PROTOCOL.md's Names", async () => {
     ["257 bytes", "x".repeat(257)],
     ["129 two-byte characters (258 bytes)", "é".repeat(129)],
     ["a lone surrogate", "a\ud800"],
+    ["a right-to-left override (U+202E)", "ab\u202Ecd"],
+    ["a left-to-right isolate (U+2066)", "\u2066ab"],
+    ["a zero-width space (U+200B)", "a\u200Bb"],
+    ["a zero-width joiner (U+200D)", "a\u200Db"],
+    ["a byte order mark (U+FEFF)", "\uFEFFab"],
+    ["a soft hyphen (U+00AD)", "a\u00ADb"],
+    ["a tag character (U+E0041)", "a\u{E0041}"],
     ["a number", 7],
     ["an object", { name: "x" }],
   ];

@@ -10,6 +10,8 @@ import { ConfigError } from "../../src/config.js";
 import { startWest } from "../../src/index.js";
 import type { VerifiedIdentity } from "../../src/options.js";
 import { capturingLogger } from "../helpers/log-capture.js";
+import { rawUpgrade } from "../helpers/raw-upgrade.js";
+import { sample, scrape } from "../helpers/scrape.js";
 import { TEST_SECRET, token } from "../helpers/tokens.js";
 import {
   connect,
@@ -102,6 +104,7 @@ describe("auth with a shared secret (HS256)", async () => {
       await token(TEST_SECRET, {}),
       await token(TEST_SECRET, { sub: "west" }),
       await token(TEST_SECRET, { sub: "two words" }),
+      await token(TEST_SECRET, { sub: "ali\u202Ece" }),
       await token(TEST_SECRET, { sub: "" }),
     ];
     const before = failures().length;
@@ -164,6 +167,40 @@ describe("auth with a shared secret (HS256)", async () => {
     await answersPing(socket);
     assert.equal(socket.closeCode, undefined);
     assert.deepEqual(warnings, [], "no TimeoutOverflowWarning: the delay was clamped");
+  });
+});
+
+describe("auth: a token must have an exp unless auth.requireExp is false", async () => {
+  const log = capturingLogger();
+  const strict = await listeningNode({ auth: { jwtSecret: TEST_SECRET }, logger: log.logger });
+  const lenient = await listeningNode({ auth: { jwtSecret: TEST_SECRET, requireExp: false } });
+  const forever = await token(TEST_SECRET, { sub: "forever", expiresIn: null });
+
+  it("by default a token without exp is refused with 401 invalid token, counted and logged as invalid: exp missing", async () => {
+    const before = sample(await scrape(strict.url as string), 'west_auth_failures_total{reason="invalid"}');
+    assert.deepEqual(await tryUpgrade(strict.wsUrl, `/websocket/json?token=${forever}`), {
+      status: 401,
+      body: "invalid token\n",
+    });
+    const after = sample(await scrape(strict.url as string), 'west_auth_failures_total{reason="invalid"}');
+    assert.equal(after, before + 1);
+    const line = log.lines.filter((entry) => entry.msg === "auth failure").at(-1);
+    assert.equal(line?.reason, "invalid");
+    assert.match(String(line?.detail), /exp.*missing/);
+    // The same token with an exp opens.
+    const bounded = await token(TEST_SECRET, { sub: "forever", expiresIn: 60 });
+    await answersPing(opened(await tryUpgrade(strict.wsUrl, `/websocket/json?token=${bounded}`)));
+  });
+
+  it("with auth.requireExp false it opens and stays open", async () => {
+    const socket = opened(await tryUpgrade(lenient.wsUrl, `/websocket/json?token=${forever}`));
+    await answersPing(socket);
+    assert.equal(socket.closeCode, undefined);
+    const old = await token(TEST_SECRET, { sub: "forever", expiresIn: -10 });
+    assert.deepEqual(await tryUpgrade(lenient.wsUrl, `/websocket/json?token=${old}`), {
+      status: 401,
+      body: "token expired\n",
+    });
   });
 });
 
@@ -288,5 +325,86 @@ describe("auth: the node does not start with a bad auth config", () => {
     const node = await listeningNode({ auth: { jwtPublicKey: escaped } });
     const good = await token(privateKey, { sub: "env", alg: "ES256" });
     opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${good}`));
+  });
+});
+
+describe("auth: no log line shows a token, however its parameter name is encoded", async () => {
+  const log = capturingLogger();
+  const node = await listeningNode({
+    auth: { jwtSecret: TEST_SECRET },
+    maxConnections: 1,
+    logger: log.logger,
+  });
+  const valid = await token(TEST_SECRET, { sub: "u2", expiresIn: 60 });
+  const forged = await token("another secret that is 32 bytes long", { sub: "u2", expiresIn: 60 });
+  const expired = await token(TEST_SECRET, { sub: "u2", expiresIn: -10 });
+  // The one connection the node serves; any other that opens is closed with 1013 and logged.
+  opened(await tryUpgrade(node.wsUrl, `/websocket/json?token=${await token(TEST_SECRET, { sub: "u1" })}`));
+
+  /** The log lines that carry a URL, since `before`, and the secret parts (each signature) of `tokens`. */
+  const urlsLogged = (before: number) =>
+    log.lines.slice(before).flatMap((line) => (typeof line.url === "string" ? [line.url] : []));
+  const assertHidden = (before: number, tokens: string[], what: string) => {
+    const text = log.lines
+      .slice(before)
+      .map((line) => JSON.stringify(line))
+      .join("\n");
+    for (const secret of tokens) {
+      assert.ok(!text.includes(secret), `${what}: the token appears in ${text}`);
+      assert.ok(!text.includes(secret.split(".")[2] as string), `${what}: its signature appears in ${text}`);
+    }
+    const urls = urlsLogged(before);
+    assert.ok(urls.length > 0, `${what}: the URL is logged`);
+    for (const url of urls) assert.match(url, /token=hidden/, what);
+  };
+
+  const cases: [string, string, Record<string, string>, number][] = [
+    ["a valid token under tok%65n, for another key", `/websocket/json/u3?tok%65n=${valid}`, {}, 403],
+    ["a forged token under tok%65n", `/websocket/json/u2?tok%65n=${forged}`, {}, 401],
+    ["an expired token under %74oken", `/websocket/text/u2?%74oken=${expired}`, {}, 401],
+    [
+      "a valid token under %74oken from a foreign Origin",
+      `/websocket/json/u2?%74oken=${valid}`,
+      { Origin: "https://evil.example" },
+      403,
+    ],
+    [
+      "a valid token under %74%6F%6B%65%6E, with a Bearer header that is forged",
+      `/websocket/pb/u2?a=1&%74%6F%6B%65%6E=${valid}&b=2`,
+      { Authorization: `Bearer ${forged}x` },
+      401,
+    ],
+  ];
+  for (const [what, path, headers, status] of cases) {
+    it(`${what}: refused with ${status}, and the logged URL shows token=hidden`, async () => {
+      const before = log.lines.length;
+      const outcome = await tryUpgrade(node.wsUrl, path, { headers });
+      assert.ok("status" in outcome && outcome.status === status, JSON.stringify(outcome));
+      assertHidden(before, [valid, forged, expired], what);
+    });
+  }
+
+  it("a second token parameter (token=A&tok%65n=B) is hidden as well as the first", async () => {
+    const before = log.lines.length;
+    const outcome = await tryUpgrade(node.wsUrl, `/websocket/json/u3?token=${valid}&tok%65n=${forged}`);
+    assert.ok("status" in outcome && outcome.status === 403);
+    assertHidden(before, [valid, forged], "two token parameters");
+    assert.deepEqual(urlsLogged(before).at(-1), "/websocket/json/u3?token=hidden&token=hidden");
+  });
+
+  it("a URL that cannot be parsed (//[?token=...) is refused with 400, and its query is not logged", async () => {
+    const before = log.lines.length;
+    const upgrade = rawUpgrade(node.port as number, `//[?token=${valid}`);
+    assert.match(await upgrade.response, /^HTTP\/1\.1 400 /);
+    const text = log.lines.slice(before).map((line) => JSON.stringify(line));
+    assert.ok(text.length > 0 && !text.join("\n").includes(valid), text.join("\n"));
+  });
+
+  it("an accepted token under tok%65n does not show in the connection limit's log line", async () => {
+    const before = log.lines.length;
+    const over = await tryUpgrade(node.wsUrl, `/websocket/json/u2?tok%65n=${valid}`);
+    assert.ok("opened" in over, "the token is accepted");
+    assert.equal(await over.opened.closedWith(), 1013);
+    assertHidden(before, [valid], "connection limit");
   });
 });

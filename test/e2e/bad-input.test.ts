@@ -395,6 +395,9 @@ describe("upgrade requests with a bad key or path are refused and no socket open
     ["a key with a double quote", "/websocket/text/a%22b", 400],
     ["a key with a control character", "/websocket/pb/a%01b", 400],
     ["a key with a tab", "/websocket/json/a%09b", 400],
+    ["a key with a right-to-left override (U+202E)", "/websocket/json/u1%E2%80%AEtxt.exe", 400],
+    ["a key with a zero-width space (U+200B)", "/websocket/text/a%E2%80%8Bb", 400],
+    ["a key starting with a byte order mark (U+FEFF)", "/websocket/pb/%EF%BB%BFalice", 400],
     ["a key of 257 bytes", `/websocket/json/${"k".repeat(257)}`, 400],
     ["a key that is not UTF-8", "/websocket/json/%FF", 400],
     ["a key that is not valid percent-encoding", "/websocket/json/%E0%A4%A", 400],
@@ -413,6 +416,12 @@ describe("upgrade requests with a bad key or path are refused and no socket open
       assert.equal(outcome.status, status);
     });
   }
+
+  it("the 400 says what a key may be, format characters included", async () => {
+    const outcome = await tryUpgrade(node.wsUrl, "/websocket/json/u1%E2%80%AEtxt.exe");
+    assert.ok("status" in outcome && outcome.status === 400);
+    assert.match(outcome.body, /^invalid client key: 1-256 bytes, .*format characters/);
+  });
 
   it("a key of 256 bytes, a percent-encoded UTF-8 key and a query string are accepted", async () => {
     for (const path of [

@@ -28,6 +28,8 @@ const INVALID_CHANNELS: [string, string][] = [
   ["a double quote", 'a"b'],
   ["a control character", "a\u0001b"],
   ["257 bytes", "x".repeat(257)],
+  ["a right-to-left override (U+202E, format character)", "report\u202Efdp.exe"],
+  ["a zero-width space (U+200B, format character)", "a\u200Bb"],
 ];
 
 describe("the command table over WebSockets", async () => {

@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import WebSocket from "ws";
+import { localAdapter } from "../../src/adapters/local/local-adapter.js";
+import { osFreePort } from "../../src/devrel/free-ports.js";
+import { type Adapter, startWest } from "../../src/index.js";
 import type { ProtocolName } from "../../src/protocols/codec.js";
 import { launchBrowser, skipWithoutBrowser } from "../helpers/browser.js";
+import { capturingLogger } from "../helpers/log-capture.js";
+import { rawUpgrade } from "../helpers/raw-upgrade.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
+import { type HttpAnswer, httpGet } from "../helpers/scrape.js";
 import {
   listeningNode,
   type ProtocolClient,
@@ -388,6 +394,51 @@ describe("allowedOrigins", async () => {
     await othersUnaffected(sameOriginOnly, "origin-other");
   });
 
+  it("the node's own origin has its scheme: https://HOST against a plain-http node gets 403", async () => {
+    const own = sameOriginOnly.url as string;
+    assert.ok("opened" in (await upgrade(sameOriginOnly, own)));
+    for (const origin of [own.replace(/^http:/, "https:"), own.replace(/^http:/, "ws:")]) {
+      const outcome = await upgrade(sameOriginOnly, origin);
+      assert.ok("status" in outcome && outcome.status === 403, `${origin} is refused`);
+    }
+    await othersUnaffected(sameOriginOnly, "scheme-other");
+  });
+
+  it("behind a TLS-terminating proxy (X-Forwarded-Proto: https, its first value) the own origin is https://HOST", async () => {
+    const port = sameOriginOnly.port as number;
+    const cases: [string, string, boolean][] = [
+      ["https", `https://127.0.0.1:${port}`, true],
+      ["https", `http://127.0.0.1:${port}`, false],
+      ["HTTPS, http", `https://127.0.0.1:${port}`, true],
+      ["https,http", `http://127.0.0.1:${port}`, false],
+      ["http", `http://127.0.0.1:${port}`, true],
+      ["http", `https://127.0.0.1:${port}`, false],
+      ["http, https", `https://127.0.0.1:${port}`, false],
+      // Neither http nor https: the connection's own scheme (plain http) counts.
+      ["ftp", `http://127.0.0.1:${port}`, true],
+      ["ftp", `ftp://127.0.0.1:${port}`, false],
+      ["", `https://127.0.0.1:${port}`, false],
+    ];
+    for (const [proto, origin, opens] of cases) {
+      const outcome = await tryUpgrade(sameOriginOnly.wsUrl, "/websocket/json/proxied", {
+        origin,
+        headers: { "X-Forwarded-Proto": proto },
+      });
+      const what = `X-Forwarded-Proto "${proto}", Origin ${origin}`;
+      if (opens) assert.ok("opened" in outcome, `${what} opens`);
+      else assert.ok("status" in outcome && outcome.status === 403, `${what} is refused`);
+    }
+    // With the default port left out, as browsers send it.
+    const defaultPort = await tryUpgrade(sameOriginOnly.wsUrl, "/websocket/json/proxied", {
+      origin: "https://chat.example",
+      headers: { Host: "chat.example:443", "X-Forwarded-Proto": "https" },
+    });
+    assert.ok(
+      "opened" in defaultPort,
+      "https://chat.example is the origin of Host chat.example:443 over https",
+    );
+  });
+
   it("listed origins open too (case-insensitively); others still get 403", async () => {
     for (const origin of [
       "https://app.example",
@@ -458,5 +509,125 @@ describe("allowedOrigins in a real browser", { skip: skipWithoutBrowser() }, asy
     assert.equal(await opensFromPage(pageNode.wsUrl), true, "same origin");
     assert.equal(await opensFromPage(strict.wsUrl), false, "another origin, not listed");
     assert.equal(await opensFromPage(welcoming.wsUrl), true, "another origin, listed");
+  });
+});
+
+describe("refused upgrades and handshakeTimeoutMs", async () => {
+  it("200 refused upgrades whose clients never close their side are dropped within seconds; a WebSocket client keeps working throughout", async () => {
+    const node = await listeningNode();
+    const port = node.port as number;
+    const steady = await protocolClient(node.wsUrl, "json", "steady");
+    const refusals: [string, Record<string, string>, number][] = [
+      ["/websocket/json/a%20b", {}, 400],
+      ["/websocket/xml/alice", {}, 404],
+      ["/websocket/json", {}, 404],
+      ["/websocket/pb/bob", { "Sec-WebSocket-Key": "not a key" }, 400],
+    ];
+    const started = Date.now();
+    const upgrades = Array.from({ length: 200 }, (_, i) => {
+      const [path, headers, status] = refusals[i % refusals.length] as (typeof refusals)[number];
+      return { upgrade: rawUpgrade(port, path, headers), status };
+    });
+    for (const { upgrade, status } of upgrades) {
+      assert.match(await upgrade.response, new RegExp(`^HTTP/1\\.1 ${status} `));
+    }
+    await answersPing(steady);
+    let pinging = true;
+    const pings = (async () => {
+      while (pinging) {
+        await answersPing(steady);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await Promise.all(upgrades.map(({ upgrade }) => upgrade.dropped(5000)));
+    } finally {
+      pinging = false;
+      await pings;
+    }
+    assert.ok(Date.now() - started < 6000, `dropped after ${Date.now() - started} ms`);
+    await othersUnaffected(node, "after-refusals");
+  });
+
+  it("a handshake hook that never answers: 503 after handshakeTimeoutMs with a body saying why; its late answer opens nothing", async () => {
+    const log = capturingLogger();
+    let lateAnswered = false;
+    const node = await listeningNode({
+      handshakeTimeoutMs: 300,
+      logger: log.logger,
+      handshake: (request) => {
+        if (request.url?.includes("never")) return new Promise(() => undefined);
+        if (!request.url?.includes("late")) return true;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            lateAnswered = true;
+            resolve(true);
+          }, 600),
+        );
+      },
+    });
+    for (const key of ["never", "late"]) {
+      const started = Date.now();
+      const outcome = await tryUpgrade(node.wsUrl, `/websocket/json/${key}`);
+      const elapsed = Date.now() - started;
+      assert.ok("status" in outcome, `${key}: no socket opens`);
+      assert.equal(outcome.status, 503, key);
+      assert.match(
+        outcome.body,
+        /not decided within 300 ms: waiting for the token check and the handshake hook/,
+      );
+      assert.ok(elapsed >= 290 && elapsed < 3000, `${key}: refused after ${elapsed} ms`);
+    }
+    while (!lateAnswered) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(
+      log.lines.filter((line) => line.msg === "connected" || line.msg === "upgrade failed"),
+      [],
+      "the late true opened no socket",
+    );
+    assert.ok("opened" in (await tryUpgrade(node.wsUrl, "/websocket/json/prompt")), "a prompt hook opens");
+  });
+
+  it("a refused-for-time upgrade whose client never closes is dropped too", async () => {
+    const node = await listeningNode({
+      handshakeTimeoutMs: 200,
+      handshake: () => new Promise(() => undefined),
+    });
+    const upgrade = rawUpgrade(node.port as number, "/websocket/text/stuck");
+    assert.match(await upgrade.response, /^HTTP\/1\.1 503 /);
+    await upgrade.dropped(3000);
+  });
+
+  it("an upgrade while the node is still joining its distribution layer gets 503 after handshakeTimeoutMs", async () => {
+    const port = await osFreePort();
+    let join: (adapter: Adapter) => void = () => undefined;
+    const starting = startWest({
+      port,
+      logLevel: "silent",
+      handshakeTimeoutMs: 300,
+      adapter: () => new Promise<Adapter>((resolve) => (join = resolve)),
+    });
+    const wsUrl = `ws://127.0.0.1:${port}`;
+    let health: HttpAnswer | undefined;
+    for (let tries = 0; health === undefined && tries < 100; tries++) {
+      health = await httpGet(`http://127.0.0.1:${port}`, "/healthz").catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return undefined;
+      });
+    }
+    assert.equal(health?.status, 503, "listening, not ready");
+    const outcome = await tryUpgrade(wsUrl, "/websocket/json/early");
+    assert.ok("status" in outcome && outcome.status === 503, JSON.stringify(outcome));
+    assert.match(
+      outcome.body,
+      /not decided within 300 ms: waiting for the node to join its distribution layer/,
+    );
+    join(localAdapter());
+    const node = await starting;
+    after(() => node.stop());
+    assert.ok(
+      "opened" in (await tryUpgrade(wsUrl, "/websocket/json/on-time")),
+      "opens once the node is ready",
+    );
   });
 });

@@ -8,8 +8,8 @@ export const TEST_SECRET = "a test secret of at least 32 bytes!";
 
 export interface TokenSpec {
   sub?: string;
-  /** Seconds from now (negative: already expired); omitted: no exp claim. */
-  expiresIn?: number;
+  /** Seconds from now (negative: already expired); default 600; null: no exp claim. */
+  expiresIn?: number | null;
   claims?: JWTPayload;
   alg?: string;
 }
@@ -17,12 +17,12 @@ export interface TokenSpec {
 /** A signed JWT: HMAC with a string secret, else with the private key. */
 export function token(
   key: string | SigningKey,
-  { sub, expiresIn, claims = {}, alg }: TokenSpec,
+  { sub, expiresIn = 600, claims = {}, alg }: TokenSpec,
 ): Promise<string> {
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: alg ?? (typeof key === "string" ? "HS256" : "RS256") })
     .setIssuedAt();
   if (sub !== undefined) jwt.setSubject(sub);
-  if (expiresIn !== undefined) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn);
+  if (expiresIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn);
   return jwt.sign(typeof key === "string" ? new TextEncoder().encode(key) : key);
 }
