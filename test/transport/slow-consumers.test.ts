@@ -93,7 +93,7 @@ describe("SlowConsumers: the byte limit", () => {
   });
 });
 
-describe("SlowConsumers: the stall rule, on a fake clock", () => {
+describe("SlowConsumers, on a fake clock", () => {
   let rules: SlowConsumers;
   let counters: Counters;
   let log: ReturnType<typeof capturingLogger>;
@@ -110,142 +110,130 @@ describe("SlowConsumers: the stall rule, on a fake clock", () => {
     mock.timers.reset();
   });
 
-  it("a queue whose bytes do not move for stallMs is cut with 4001 slow, counted and logged", () => {
-    const queue = new FakeQueue();
-    queue.bytes(5000, 5000, 3000);
-    rules.watch(queue);
-    // The first sweep (at 250 ms) sees the bytes; at 1000 ms they have not moved for 750 ms, at 1250 ms for stallMs.
-    elapse(LIMITS.stallMs);
-    assert.equal(queue.cut, false, "not cut before stallMs without movement");
-    elapse(SWEEP_MS);
-    assert.deepEqual(queue.closes, [[4001, "slow"]]);
-    assert.equal(queue.sessionClosed, true, "its session is closed at once");
-    assert.equal(counters.slowConsumerCuts, 1);
-    const line = log.lines.find((each) => each.msg === "slow consumer cut");
-    assert.deepEqual(
-      {
-        level: line?.level,
-        key: line?.key,
-        protocol: line?.protocol,
-        rule: line?.rule,
-        queuedBytes: line?.queuedBytes,
-      },
-      { level: 40, key: "slow-key", protocol: "json", rule: "stall", queuedBytes: 5000 },
-    );
-  });
-
-  it("a queue whose writes complete is not cut, however long it stays non-empty", () => {
-    const queue = new FakeQueue();
-    rules.watch(queue);
-    for (let offered = 5000; offered < 5000 + 40 * 100; offered += 100) {
-      queue.bytes(offered, 5000, 3000);
+  describe("the stall rule", () => {
+    it("a queue whose bytes do not move for stallMs is cut with 4001 slow, counted and logged", () => {
+      const queue = new FakeQueue();
+      queue.bytes(5000, 5000, 3000);
+      rules.watch(queue);
+      // The first sweep (at 250 ms) sees the bytes; at 1000 ms they have not moved for 750 ms, at 1250 ms for stallMs.
+      elapse(LIMITS.stallMs);
+      assert.equal(queue.cut, false, "not cut before stallMs without movement");
       elapse(SWEEP_MS);
-    }
-    assert.equal(queue.cut, false);
-  });
+      assert.deepEqual(queue.closes, [[4001, "slow"]]);
+      assert.equal(queue.sessionClosed, true, "its session is closed at once");
+      assert.equal(counters.slowConsumerCuts, 1);
+      const line = log.lines.find((each) => each.msg === "slow consumer cut");
+      assert.deepEqual(
+        {
+          level: line?.level,
+          key: line?.key,
+          protocol: line?.protocol,
+          rule: line?.rule,
+          queuedBytes: line?.queuedBytes,
+        },
+        { level: 40, key: "slow-key", protocol: "json", rule: "stall", queuedBytes: 5000 },
+      );
+    });
 
-  it("a queue whose write in flight the kernel takes bit by bit is not cut", () => {
-    const queue = new FakeQueue();
-    rules.watch(queue);
-    for (let kernelBound = 3000; kernelBound > 3000 - 40; kernelBound--) {
-      queue.bytes(5000, 5000, kernelBound);
+    it("a queue whose writes complete is not cut, however long it stays non-empty", () => {
+      const queue = new FakeQueue();
+      rules.watch(queue);
+      for (let offered = 5000; offered < 5000 + 40 * 100; offered += 100) {
+        queue.bytes(offered, 5000, 3000);
+        elapse(SWEEP_MS);
+      }
+      assert.equal(queue.cut, false);
+    });
+
+    it("a queue whose write in flight the kernel takes bit by bit is not cut", () => {
+      const queue = new FakeQueue();
+      rules.watch(queue);
+      for (let kernelBound = 3000; kernelBound > 3000 - 40; kernelBound--) {
+        queue.bytes(5000, 5000, kernelBound);
+        elapse(SWEEP_MS);
+      }
+      assert.equal(queue.cut, false);
+    });
+
+    it("a queue that empties starts afresh when bytes come back", () => {
+      const queue = new FakeQueue();
+      queue.bytes(5000, 5000, 3000);
+      rules.watch(queue);
+      elapse(3 * SWEEP_MS);
+      queue.bytes(5000, 0, 0);
       elapse(SWEEP_MS);
-    }
-    assert.equal(queue.cut, false);
+      // The same counts as before it emptied: only the reset tells the two apart.
+      queue.bytes(5000, 5000, 3000);
+      elapse(LIMITS.stallMs);
+      assert.equal(queue.cut, false, "stallMs since it was seen again is not yet a stall");
+      elapse(SWEEP_MS);
+      assert.equal(queue.cut, true);
+    });
+
+    it("without Node's count of kernel-bound bytes (no handle), a queue whose writes do not complete is cut", () => {
+      const queue = new FakeQueue();
+      queue.fakeConnection._handle = null;
+      queue.bytes(5000, 5000, 0);
+      rules.watch(queue);
+      elapse(LIMITS.stallMs + SWEEP_MS);
+      assert.equal(queue.cut, true);
+    });
+
+    it("a queue no longer watched is not swept", () => {
+      const queue = new FakeQueue();
+      queue.bytes(5000, 5000, 3000);
+      rules.watch(queue);
+      rules.forget(queue);
+      elapse(5 * LIMITS.stallMs);
+      assert.equal(queue.cut, false);
+    });
+
+    it("stop() stops the sweeps", () => {
+      const queue = new FakeQueue();
+      queue.bytes(5000, 5000, 3000);
+      rules.watch(queue);
+      rules.stop();
+      elapse(5 * LIMITS.stallMs);
+      assert.equal(queue.cut, false);
+    });
   });
 
-  it("a queue that empties starts afresh when bytes come back", () => {
-    const queue = new FakeQueue();
-    queue.bytes(5000, 5000, 3000);
-    rules.watch(queue);
-    elapse(3 * SWEEP_MS);
-    queue.bytes(5000, 0, 0);
-    elapse(SWEEP_MS);
-    // The same counts as before it emptied: only the reset tells the two apart.
-    queue.bytes(5000, 5000, 3000);
-    elapse(LIMITS.stallMs);
-    assert.equal(queue.cut, false, "stallMs since it was seen again is not yet a stall");
-    elapse(SWEEP_MS);
-    assert.equal(queue.cut, true);
-  });
+  describe("a cut connection", () => {
+    it("one that does not read its backlog and the close is terminated stallMs after the cut", () => {
+      const queue = new FakeQueue();
+      rules.cut(queue, "bytes");
+      assert.deepEqual(queue.closes, [[4001, "slow"]]);
+      elapse(LIMITS.stallMs - 50);
+      assert.equal(queue.fakeSocket.terminated, false);
+      elapse(50);
+      assert.equal(queue.fakeSocket.terminated, true);
+    });
 
-  it("without Node's count of kernel-bound bytes (no handle), a queue whose writes do not complete is cut", () => {
-    const queue = new FakeQueue();
-    queue.fakeConnection._handle = null;
-    queue.bytes(5000, 5000, 0);
-    rules.watch(queue);
-    elapse(LIMITS.stallMs + SWEEP_MS);
-    assert.equal(queue.cut, true);
-  });
+    it("one that closes in time is not terminated", () => {
+      const queue = new FakeQueue();
+      rules.cut(queue, "bytes");
+      elapse(LIMITS.stallMs / 2);
+      queue.fakeSocket.readyState = WebSocket.CLOSED;
+      queue.fakeSocket.emit("close");
+      elapse(LIMITS.stallMs);
+      assert.equal(queue.fakeSocket.terminated, false);
+    });
 
-  it("a queue no longer watched is not swept", () => {
-    const queue = new FakeQueue();
-    queue.bytes(5000, 5000, 3000);
-    rules.watch(queue);
-    rules.forget(queue);
-    elapse(5 * LIMITS.stallMs);
-    assert.equal(queue.cut, false);
-  });
+    it("a socket no longer open is not cut", () => {
+      const queue = new FakeQueue();
+      queue.fakeSocket.readyState = WebSocket.CLOSING;
+      rules.cut(queue, "bytes");
+      assert.equal(queue.cut, false);
+      assert.equal(queue.sessionClosed, false);
+      assert.equal(counters.slowConsumerCuts, 0);
+    });
 
-  it("stop() stops the sweeps", () => {
-    const queue = new FakeQueue();
-    queue.bytes(5000, 5000, 3000);
-    rules.watch(queue);
-    rules.stop();
-    elapse(5 * LIMITS.stallMs);
-    assert.equal(queue.cut, false);
-  });
-});
-
-describe("SlowConsumers: a cut connection, on a fake clock", () => {
-  let rules: SlowConsumers;
-  let counters: Counters;
-
-  beforeEach(() => {
-    mock.timers.enable({ apis: ["setInterval", "setTimeout", "Date"], now: 0 });
-    counters = new Counters();
-    rules = new SlowConsumers(LIMITS, capturingLogger().logger, counters);
-  });
-
-  afterEach(() => {
-    rules.stop();
-    mock.timers.reset();
-  });
-
-  it("one that does not read its backlog and the close is terminated stallMs after the cut", () => {
-    const queue = new FakeQueue();
-    rules.cut(queue, "bytes");
-    assert.deepEqual(queue.closes, [[4001, "slow"]]);
-    elapse(LIMITS.stallMs - 50);
-    assert.equal(queue.fakeSocket.terminated, false);
-    elapse(50);
-    assert.equal(queue.fakeSocket.terminated, true);
-  });
-
-  it("one that closes in time is not terminated", () => {
-    const queue = new FakeQueue();
-    rules.cut(queue, "bytes");
-    elapse(LIMITS.stallMs / 2);
-    queue.fakeSocket.readyState = WebSocket.CLOSED;
-    queue.fakeSocket.emit("close");
-    elapse(LIMITS.stallMs);
-    assert.equal(queue.fakeSocket.terminated, false);
-  });
-
-  it("a socket no longer open is not cut", () => {
-    const queue = new FakeQueue();
-    queue.fakeSocket.readyState = WebSocket.CLOSING;
-    rules.cut(queue, "bytes");
-    assert.equal(queue.cut, false);
-    assert.equal(queue.sessionClosed, false);
-    assert.equal(counters.slowConsumerCuts, 0);
-  });
-
-  it("a connection is cut once, however many deliveries find it over the limit", () => {
-    const queue = new FakeQueue();
-    rules.cut(queue, "bytes");
-    rules.cut(queue, "bytes");
-    assert.deepEqual(queue.closes, [[4001, "slow"]]);
-    assert.equal(counters.slowConsumerCuts, 1);
+    it("a connection is cut once, however many deliveries find it over the limit", () => {
+      const queue = new FakeQueue();
+      rules.cut(queue, "bytes");
+      rules.cut(queue, "bytes");
+      assert.deepEqual(queue.closes, [[4001, "slow"]]);
+      assert.equal(counters.slowConsumerCuts, 1);
+    });
   });
 });

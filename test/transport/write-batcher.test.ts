@@ -13,6 +13,12 @@ const message = (text: string): ClientEvent => ({
 });
 const outboxOf = (pair: SocketPair) => new Outbox(pair.server, pair.connection);
 
+/** A socket pair, a batcher and the outbox of the pair's server socket. */
+async function batchedPair(): Promise<{ pair: SocketPair; batcher: WriteBatcher; outbox: Outbox }> {
+  const pair = await socketPair();
+  return { pair, batcher: new WriteBatcher(), outbox: outboxOf(pair) };
+}
+
 /** An outbox that counts its flushes (SocketSession extends Outbox the same way). */
 class CountingOutbox extends Outbox {
   flushes = 0;
@@ -24,9 +30,7 @@ class CountingOutbox extends Outbox {
 
 describe("WriteBatcher: a socket's frames of one tick leave in one write", () => {
   it("the frames a socket gets in one tick leave in one write, in order, once the tick's work is done", async () => {
-    const pair = await socketPair();
-    const batcher = new WriteBatcher();
-    const outbox = outboxOf(pair);
+    const { pair, batcher, outbox } = await batchedPair();
     const frames = [frame("one"), frame("two"), frame("three")];
     for (const each of frames) batcher.write(outbox, each);
     assert.deepEqual(pair.writes, [], "nothing written during the tick");
@@ -37,9 +41,7 @@ describe("WriteBatcher: a socket's frames of one tick leave in one write", () =>
   });
 
   it("frames of the next tick leave in a write of their own", async () => {
-    const pair = await socketPair();
-    const batcher = new WriteBatcher();
-    const outbox = outboxOf(pair);
+    const { pair, batcher, outbox } = await batchedPair();
     batcher.write(outbox, frame("one"));
     await nextTurn();
     batcher.write(outbox, frame("two"));
@@ -78,9 +80,7 @@ describe("WriteBatcher: a socket's frames of one tick leave in one write", () =>
   });
 
   it("an outbox counts the bytes it holds until it is flushed", async () => {
-    const pair = await socketPair();
-    const batcher = new WriteBatcher();
-    const outbox = outboxOf(pair);
+    const { batcher, outbox } = await batchedPair();
     batcher.write(outbox, frame("one"));
     batcher.write(outbox, frame("three"));
     assert.equal(outbox.bytes, frame("one").length + frame("three").length);
@@ -89,9 +89,7 @@ describe("WriteBatcher: a socket's frames of one tick leave in one write", () =>
   });
 
   it("a socket no longer open drops the frames of its outbox", async () => {
-    const pair = await socketPair();
-    const batcher = new WriteBatcher();
-    const outbox = outboxOf(pair);
+    const { pair, batcher, outbox } = await batchedPair();
     batcher.write(outbox, frame("too late"));
     pair.server.close(1000, "bye");
     const writesOfTheClose = pair.writes.length;
