@@ -1,18 +1,6 @@
-import * as ws from "ws";
 import type { Message } from "../core/message.js";
 import type { Codec } from "../protocols/codec.js";
-
-/** ws's own frame builder (`Sender.frame`, not in ws's type declarations): header and payload of one frame. */
-const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
-interface FrameOptions {
-  fin: boolean;
-  rsv1: boolean;
-  opcode: number;
-  mask: boolean;
-  readOnly: boolean;
-}
-const TEXT_OPCODE = 1;
-const BINARY_OPCODE = 2;
+import { BINARY_OPCODE, buildFrame, TEXT_OPCODE } from "./ws-internals.js";
 
 /**
  * Encodes with `codec` into a complete WebSocket frame, remembering the last message: a publish hands the same
@@ -29,14 +17,7 @@ export function frameEncoder(codec: Codec): (message: Message) => Buffer {
       typeof encoded === "string"
         ? Buffer.from(encoded, "utf8")
         : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    const parts = Sender.frame(payload, {
-      fin: true,
-      rsv1: false,
-      opcode: typeof encoded === "string" ? TEXT_OPCODE : BINARY_OPCODE,
-      mask: false,
-      readOnly: true,
-    });
-    lastFrame = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    lastFrame = buildFrame(payload, typeof encoded === "string" ? TEXT_OPCODE : BINARY_OPCODE);
     lastMessage = message;
     return lastFrame;
   };

@@ -4,6 +4,7 @@ import type { Counters } from "../core/counters.js";
 import type { Session } from "../core/session.js";
 import type { Logger } from "../log.js";
 import type { ProtocolName } from "../protocols/codec.js";
+import { kernelQueuedBytes } from "./ws-internals.js";
 
 /** PROTOCOL.md, "Close codes": a slow consumer. */
 const SLOW_CLOSE_CODE = 4001;
@@ -125,7 +126,7 @@ export class SlowConsumers {
         continue;
       }
       const completed = queue.offered - queued;
-      const pending = kernelBoundBytes(queue.connection);
+      const pending = kernelQueuedBytes(queue.connection);
       const moved = queue.progressAt === 0 || completed > queue.completed || pending < queue.pending;
       queue.completed = completed;
       queue.pending = pending;
@@ -133,14 +134,4 @@ export class SlowConsumers {
       else if (now - queue.progressAt >= this.limits.stallMs) this.cut(queue, "stall");
     }
   }
-}
-
-/**
- * Bytes of the write in flight that the kernel has not taken yet (libuv's write queue). Not a documented API:
- * without it a queue counts as moving only when a whole write completes, which is coarser but still right.
- */
-function kernelBoundBytes(connection: Duplex): number {
-  const handle = (connection as { _handle?: { writeQueueSize?: unknown } })._handle;
-  const size = handle?.writeQueueSize;
-  return typeof size === "number" ? size : 0;
 }

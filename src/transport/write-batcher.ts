@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import WebSocket from "ws";
+import { writeRawFrames } from "./ws-internals.js";
 
 /**
  * The frames a socket gets within one tick, written as one buffer when the tick ends: a fan-out of many
@@ -30,8 +31,8 @@ export class Outbox {
   }
 
   /**
-   * Writes what is held. The frames are complete (see frameEncoder) and ws writes each of its own frames at
-   * once (no compression), so frames never interleave; a socket no longer open drops them, as ws would.
+   * Writes what is held, past ws (see writeRawFrames: frames never interleave with ws's own); a socket no longer
+   * open drops them, as ws would.
    */
   flush(join: (frames: Buffer[], bytes: number) => Buffer = Buffer.concat): void {
     const { first, rest, bytes } = this;
@@ -40,7 +41,7 @@ export class Outbox {
     this.rest = undefined;
     this.bytes = 0;
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.connection.write(rest === undefined ? first : join(rest, bytes));
+    writeRawFrames(this.connection, rest === undefined ? first : join(rest, bytes));
   }
 }
 
