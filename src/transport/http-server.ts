@@ -23,6 +23,7 @@ import { serveStatic } from "./static-files.js";
 import { closeAtExpiry } from "./token-expiry.js";
 import { type Refusal, refuseUpgrade } from "./upgrade.js";
 import { WriteBatcher } from "./write-batcher.js";
+import { RAW_WRITES_SERVER_OPTIONS } from "./ws-internals.js";
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -86,7 +87,7 @@ export async function startHttpServer(
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
-    perMessageDeflate: false,
+    ...RAW_WRITES_SERVER_OPTIONS,
   });
   const ops = {
     health: () => (closing ? SHUTTING_DOWN_HEALTH : core.health()),

@@ -156,7 +156,7 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
   }
 
   closed(code: number): void {
-    const { core, logger, slowConsumers } = this.context;
+    const { logger, slowConsumers } = this.context;
     logger.info(this.about({ code }), "disconnected");
     slowConsumers.forget(this);
     this.session

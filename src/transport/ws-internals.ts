@@ -39,13 +39,16 @@ export function buildFrame(payload: Buffer, opcode: DataOpcode): Buffer {
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
+/** What the WebSocket server must be run with for writeRawFrames to hold: no compression. */
+export const RAW_WRITES_SERVER_OPTIONS = { perMessageDeflate: false } as const;
+
 /**
  * Writes complete frames (from buildFrame) to the socket's raw connection, past ws's Sender, which never sees them.
  *
  * Relies on ws writing each frame of its own (ping, pong, close) to the connection whole and at once, when it is
  * asked to: then its frames and ours reach the connection in call order, never one inside another. ws defers a
  * frame (its Sender's queue) only while it compresses or reads a Blob, so the WebSocket server must run with
- * `perMessageDeflate: false` (http-server.ts) and nothing may send data through ws on these sockets. If ws starts
+ * RAW_WRITES_SERVER_OPTIONS (`perMessageDeflate: false`) and nothing may send data through ws on these sockets. If ws starts
  * deferring or splitting its own frames otherwise, a ping or close could land inside a frame of ours or out of
  * order (the contract test's interleaving case fails); the way back is to send through ws (`socket.send`) at the
  * cost of a write per frame.
