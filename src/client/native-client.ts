@@ -15,12 +15,13 @@ export class WestClient {
   constructor(open: (endpoint: Endpoint) => Session, onMessage: MessageHandler | undefined, logger: Logger) {
     const endpoint: Endpoint = {
       deliver(message) {
-        if (onMessage === undefined) return;
+        if (onMessage === undefined) return true;
         try {
           onMessage(message);
         } catch (error) {
           logger.error({ err: error }, "native client message handler threw");
         }
+        return true;
       },
     };
     this.session = open(endpoint);

@@ -271,8 +271,9 @@ export class Core {
       return afterClaim(owned.claim).then(() => this.send(session, channel, data, id));
     if (!this.attached().registry.mayDeliver())
       throw new Error("node fenced: it does not hold its lease, so its channels may have been taken over");
+    // An owner whose socket is closing is no live owner: its channel is about to be free.
+    if (!owned.session.deliver(delivery)) return reply("registration_not_found", channel, id);
     this.counters.deliveriesSend++;
-    owned.session.deliver(delivery);
     return reply("sending_succeeded", channel, id);
   }
 
@@ -341,16 +342,20 @@ export class Core {
     // Sent to an incarnation of this node that it has left: the record is being moved to the new one.
     if (owner.nodeId !== registry.nodeId) return "fenced";
     const owned = this.owners.get(delivery.channel);
-    if (owned === undefined || owned.session.id !== owner.sessionId) {
-      const released = registry.release(delivery.channel, owner);
-      return released instanceof Promise ? released.then(() => "not_owner") : "not_owner";
-    }
+    if (owned === undefined || owned.session.id !== owner.sessionId)
+      return this.staleRecord(delivery.channel, owner);
     if (owned.claim !== undefined)
       return afterClaim(owned.claim).then(() => this.receiveSend({ type: "send", owner, delivery }));
     if (!registry.mayDeliver()) return "fenced";
+    if (!owned.session.deliver(delivery)) return this.staleRecord(delivery.channel, owner);
     this.counters.deliveriesSend++;
-    owned.session.deliver(delivery);
     return "delivered";
+  }
+
+  /** The record names no live owner here: delete it (compare-and-delete), then say so. */
+  private staleRecord(channel: string, owner: Owner): Awaitable<SendOutcome> {
+    const released = this.attached().registry.release(channel, owner);
+    return released instanceof Promise ? released.then(() => "not_owner") : "not_owner";
   }
 
   private subscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {

@@ -3,7 +3,8 @@ import type { Command, Message, Reply } from "./message.js";
 
 /** Where a session's messages go: a socket, or a native client's callback. */
 export interface Endpoint {
-  deliver(message: Message): void;
+  /** False when the message could not be handed on: the socket is closing or was cut. */
+  deliver(message: Message): boolean;
 }
 
 /** What the permission rules know of a client besides its key. */
@@ -73,8 +74,9 @@ export class Session {
     this.subscribed = undefined;
   }
 
-  deliver(message: Message): void {
-    this.endpoint.deliver(message);
+  /** False when the client can no longer take messages (its socket is closing): it is not a live owner. */
+  deliver(message: Message): boolean {
+    return this.endpoint.deliver(message);
   }
 
   /**

@@ -99,8 +99,8 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
     logger.info(this.about({}), "connected");
   }
 
-  deliver(message: Message): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+  deliver(message: Message): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
     const { slowConsumers, batcher, core } = this.context;
     let frame: Buffer;
     try {
@@ -110,16 +110,17 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
         this.about({ err: error, event: message.event }),
         "message could not be encoded",
       );
-      return;
+      return false;
     }
     // Bytes held in the outbox for this tick count as queued too.
     if (slowConsumers.exceeds(this.bytes + this.connection.writableLength, frame.length)) {
       slowConsumers.cut(this, "bytes");
-      return;
+      return false;
     }
     this.offered += frame.length;
     batcher.write(this, frame);
     core.counters.bytesOut += frame.length;
+    return true;
   }
 
   receive(payload: Buffer, isBinary: boolean): void {
