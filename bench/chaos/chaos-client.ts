@@ -78,7 +78,7 @@ export class ChaosClient {
       const connection = await this.connect(node);
       if (connection === undefined) {
         failures++;
-        node = this.random.below(this.nodes.count);
+        node = this.random.int(this.nodes.count);
         await deadline.sleep(this.reconnectDelay(failures), true);
         continue;
       }
@@ -89,9 +89,7 @@ export class ChaosClient {
         await deadline.sleep(this.draw(this.settings.actionIntervalMs), true);
       }
       if (connection.isOpen) return;
-      node = this.random.chance(this.settings.homeNodeChance)
-        ? this.home
-        : this.random.below(this.nodes.count);
+      node = this.random.chance(this.settings.homeNodeChance) ? this.home : this.random.int(this.nodes.count);
       await deadline.sleep(this.reconnectDelay(0), true);
     }
   }

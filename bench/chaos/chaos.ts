@@ -74,8 +74,13 @@ export interface ChaosResult {
   wallMs: number;
 }
 
-/** No fault starts in the last stretch of the run (at most this long), so that the end is calm. */
+/** No fault starts in the last stretch of a run (a sixth of it, at most this long), so that the end is calm. */
 const QUIET_TAIL_MS = 10_000;
+
+/** How long before the deadline the nemesis stops starting faults. */
+export function quietTailMs(durationMs: number): number {
+  return Math.min(QUIET_TAIL_MS, durationMs / 6);
+}
 /** After the deadline, how long replies to commands in flight are awaited. */
 const DRAIN_MS = 10_000;
 /** Then, how long deliveries still on their way are awaited before the sockets close (> the excuse window). */
@@ -133,15 +138,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       options.nemesis,
     );
     const now = () => recorder.now();
-    recorder.record({ type: "run", phase: "start" });
+    recorder.record({ type: "run", phase: "start", epochMs: Date.now() });
     const deadline = new Deadline(now() + options.durationMs, now, signal);
-    const quietTail = Math.min(QUIET_TAIL_MS, options.durationMs / 6);
     ticker = setInterval(() => progress?.(progressLine(recorder)), PROGRESS_EVERY_MS);
     await Promise.all([
-      nemesis.run(deadline.shiftedBy(-quietTail)),
+      nemesis.run(deadline.shiftedBy(-quietTailMs(options.durationMs))),
       ...clients.map((client) => client.run(deadline)),
     ]);
-    recorder.record({ type: "run", phase: "clients_stopped" });
+    recorder.record({ type: "run", phase: "clients_stopped", epochMs: Date.now() });
     const drain = new Deadline(now() + DRAIN_MS, now, signal);
     while (!drain.passed && clients.some((client) => client.inFlight > 0)) await drain.sleep(50);
     await abortableSleep(SETTLE_MS, signal);
@@ -151,7 +155,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     if (signal.aborted) recorder.record({ type: "harness_error", message: "the run was aborted" });
     await fleet?.stop();
     await redis?.stop();
-    recorder.record({ type: "run", phase: "end" });
+    recorder.record({ type: "run", phase: "end", epochMs: Date.now() });
     await recorder.close();
   }
   const history = recorder.events;

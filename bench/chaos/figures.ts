@@ -96,7 +96,7 @@ export function computeFigures(history: readonly HistoryEvent[], verdict: Verdic
 }
 
 /** How a connection ended, as the report counts it. */
-export function closeCause(close: ConnectionClose): string {
+function closeCause(close: ConnectionClose): string {
   if (close.nodeKilled) return "its node was killed";
   if (close.initiator === "client") return "closed by its client";
   if (close.initiator === "driver") return "closed at the end of the run";

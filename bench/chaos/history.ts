@@ -39,6 +39,8 @@ export interface RunEvent {
   at: number;
   /** start: clients begin; clients_stopped: the deadline passed, no new commands; end: everything closed. */
   phase: "start" | "clients_stopped" | "end";
+  /** Date.now() at that moment: to line the history up with the nodes' logs (their `time`). */
+  epochMs: number;
 }
 
 export interface NodeStart {

@@ -71,7 +71,7 @@ export class Nemesis {
     const choice = this.random.weighted(this.settings.weights);
     let described: FaultPlan;
     if (choice === "pause_node") {
-      const node = this.random.below(this.fleet.count);
+      const node = this.random.int(this.fleet.count);
       described = {
         kind: "pause_node",
         target: `node ${node}`,
@@ -82,7 +82,7 @@ export class Nemesis {
       await deadline.sleep(described.plannedMs);
       this.fleet.resume(node);
     } else if (choice === "kill_node") {
-      const node = this.random.below(this.fleet.count);
+      const node = this.random.int(this.fleet.count);
       described = {
         kind: "kill_node",
         target: `node ${node}`,

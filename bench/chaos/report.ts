@@ -1,4 +1,4 @@
-import type { ChaosResult } from "./chaos.js";
+import { type ChaosResult, quietTailMs } from "./chaos.js";
 import { seconds } from "./checker/describe.js";
 import type { HistoryEvent } from "./history.js";
 import type { NodeLogSummary } from "./node-logs.js";
@@ -68,7 +68,7 @@ export function renderChaosMarkdown(
     "",
     `- Redis: ${options.mode === "standalone" ? "one redis-server (fault: kill -9, restarted on its port with no data)" : "a Redis Cluster of 3 masters with 1 replica each (fault: kill -9 a master, its replica takes over, the master is restarted and rejoins as a replica)"}`,
     `- Nodes: ${options.nodes} \`west start --dist=redis\` processes, \`--redis-heartbeat-ttl-ms=${options.heartbeatTtlMs}\` (lease ${options.heartbeatTtlMs / 2} ms), \`--command-timeout-ms=${options.commandTimeoutMs}\`, \`--log-level=${options.logLevel}\``,
-    `- Nemesis: one fault at a time, weights ${JSON.stringify(nemesis.weights)}; pause (SIGSTOP/SIGCONT) ${nemesis.pauseMs.min}-${nemesis.pauseMs.max} ms log-uniform; kill -9 and restart after ${nemesis.killDowntimeMs.min}-${nemesis.killDowntimeMs.max} ms; gaps ${nemesis.gapMs.min}-${nemesis.gapMs.max} ms after each recovery; no fault starts in the last ${Math.min(10, options.durationMs / 6000).toFixed(0)} s`,
+    `- Nemesis: one fault at a time, weights ${JSON.stringify(nemesis.weights)}; pause (SIGSTOP/SIGCONT) ${nemesis.pauseMs.min}-${nemesis.pauseMs.max} ms log-uniform; kill -9 and restart after ${nemesis.killDowntimeMs.min}-${nemesis.killDowntimeMs.max} ms; gaps ${nemesis.gapMs.min}-${nemesis.gapMs.max} ms after each recovery; no fault starts in the last ${(quietTailMs(options.durationMs) / 1000).toFixed(0)} s`,
     `- Clients: ${options.clientsPerNode} per node, JSON protocol; point-to-point pool ${options.pools.pointToPoint.join(" ")}, pub/sub pool ${options.pools.pubSub.join(" ")}; an action every ${clients.actionIntervalMs.min}-${clients.actionIntervalMs.max} ms with at most ${clients.maxInFlight} in flight, weights ${JSON.stringify(clients.weights)}; reconnect after ${clients.reconnectDelayMs.min}-${clients.reconnectDelayMs.max} ms (home node ${clients.homeNodeChance * 100}%)`,
     `- Checker: recovery limit ${options.rules.recoveryLimitMs} ms, excuse window ${options.rules.excuseWindowMs} ms`,
     "",

@@ -13,7 +13,7 @@ function broken(verdict: Verdict): RuleName[] {
 function threeNodes(): HistoryBuilder {
   const h = new HistoryBuilder();
   h.node(0).node(1).node(2);
-  h.add({ type: "run", phase: "start" });
+  h.add({ type: "run", phase: "start", epochMs: 0 });
   h.open("a.1", 0).open("s.1", 1).open("b.1", 2);
   h.register("a.1", "p");
   return h;
@@ -75,14 +75,30 @@ describe("chaos checker", () => {
     assert.deepEqual(checkHistory(finish(h).events).violations, []);
   });
 
-  it("catches a send delivered outside every registration of the receiver: never registered, or after its unregistration", () => {
+  it("an unregister answered internal_error ends the registration; registering again starts another", () => {
+    const h = threeNodes();
+    h.deliver("a.1", "p", h.send("s.1", "p"));
+    h.reply("a.1", h.command("a.1", "unregister", "p"), "internal_error", "p");
+    h.register("b.1", "p");
+    h.deliver("b.1", "p", h.send("s.1", "p"));
+    h.unregister("b.1", "p");
+    h.register("a.1", "p");
+    h.deliver("a.1", "p", h.send("s.1", "p"));
+    assert.deepEqual(checkHistory(finish(h).events).violations, []);
+  });
+
+  it("catches a send delivered outside every registration of the receiver: never registered, or after its unregister", () => {
     const h = threeNodes();
     h.deliver("b.1", "p", h.send("s.1", "p"));
     h.unregister("a.1", "p");
     h.deliver("a.1", "p", h.send("s.1", "p"));
+    h.register("a.1", "p");
+    h.reply("a.1", h.command("a.1", "unregister", "p"), "internal_error", "p");
+    h.deliver("a.1", "p", h.send("s.1", "p"));
     const verdict = checkHistory(finish(h).events);
     assert.deepEqual(broken(verdict), ["delivery-outside-registration"]);
-    assert.equal(verdict.violations.length, 2);
+    assert.equal(verdict.violations.length, 3);
+    assert.match(verdict.violations[2]?.message ?? "", /\(unregister answered internal_error\)/);
     assert.match(
       verdict.violations[0]?.message ?? "",
       /b\.1 \(node 2\) got send:s\.1:1 on p .*it never registered it/,

@@ -10,7 +10,7 @@ export interface Mark {
 }
 
 export interface InstanceEnd extends Mark {
-  how: "unregistered" | "registration_lost" | "closed";
+  how: "unregistered" | `unregister answered ${string}` | "registration_lost" | "closed" | "registered again";
   /** The connection's close, when that ended it. */
   close?: ConnectionClose;
 }
@@ -18,7 +18,10 @@ export interface InstanceEnd extends Mark {
 /**
  * A registration instance: one connection holding one channel, from its `register` command (answered
  * `registration_succeeded`: the registration took effect somewhere between the two) to the end of its
- * ownership: its `unregistration_succeeded`, a `registration_lost` notice, or the connection's close.
+ * ownership: the reply to its `unregister` (`unregistration_succeeded`, or any other: a node drops the
+ * registration before it releases it in Redis, so an `internal_error` ends it too), a `registration_lost`
+ * notice, or the connection's close. (A second `registration_succeeded` on the same connection would also end
+ * the first: the node saw none to keep.)
  */
 export interface RegistrationInstance {
   conn: string;
@@ -60,7 +63,13 @@ export function registrationInstances(index: HistoryIndex): Map<string, Registra
       if (command.event === "register" && event.event === "registration_succeeded") {
         const held = open.get(command.conn) ?? new Map<string, RegistrationInstance>();
         open.set(command.conn, held);
-        if (held.has(command.channel)) return;
+        // The server saw no registration to keep (after an unregister answered internal_error, say): the
+        // previous one ended before this register took effect.
+        end(command.conn, command.channel, {
+          index: answered.index,
+          at: command.at,
+          how: "registered again",
+        });
         const instance: RegistrationInstance = {
           conn: command.conn,
           channel: command.channel,
@@ -70,8 +79,8 @@ export function registrationInstances(index: HistoryIndex): Map<string, Registra
         };
         held.set(command.channel, instance);
         add(instance);
-      } else if (command.event === "unregister" && event.event === "unregistration_succeeded") {
-        end(command.conn, command.channel, { ...mark, how: "unregistered" });
+      } else if (command.event === "unregister") {
+        end(command.conn, command.channel, { ...mark, how: unregistered(event.event) });
       }
     } else if (event.type === "lost") {
       end(event.conn, event.channel, { ...mark, how: "registration_lost" });
@@ -97,6 +106,10 @@ export function registrationInstances(index: HistoryIndex): Map<string, Registra
   return byChannel;
 }
 
+function unregistered(reply: string): InstanceEnd["how"] {
+  return reply === "unregistration_succeeded" ? "unregistered" : `unregister answered ${reply}`;
+}
+
 /** How an instance is written in a violation. */
 export function describeInstance(index: HistoryIndex, instance: RegistrationInstance): string {
   const ended = instance.end === undefined ? "" : ` (${instance.end.how})`;
@@ -112,12 +125,18 @@ export function assignDeliveries(
   instances: ReadonlyMap<string, RegistrationInstance[]>,
 ): Violation[] {
   const violations: Violation[] = [];
+  const byHolder = new Map<string, RegistrationInstance[]>();
+  for (const list of instances.values()) {
+    for (const instance of list) {
+      if (instance.unconfirmed) continue;
+      const key = `${instance.conn} ${instance.channel}`;
+      byHolder.set(key, [...(byHolder.get(key) ?? []), instance]);
+    }
+  }
   for (const indexed of index.deliveries) {
     const { delivery, payload } = indexed;
     if (payload?.kind !== "send") continue;
-    const own = (instances.get(delivery.channel) ?? []).filter(
-      (instance) => instance.conn === delivery.conn && !instance.unconfirmed,
-    );
+    const own = byHolder.get(`${delivery.conn} ${delivery.channel}`) ?? [];
     const holder = own.find(
       (instance) =>
         instance.start.index < indexed.index &&

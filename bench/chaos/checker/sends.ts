@@ -30,8 +30,8 @@ export function checkSends(
     if (command.event !== "send" || reply === undefined) continue;
     const got = [...(receivers.get(data) ?? [])];
     const what = `send ${command.conn}#${command.id} (${data}) to ${command.channel} at ${seconds(command.at)}, answered ${reply.event} at ${seconds(reply.at)}`;
-    const owners = ownersAround(sent, instances.get(command.channel) ?? []);
     if (reply.event === "sending_succeeded" && got.length === 0) {
+      const owners = ownersAround(sent, instances.get(command.channel) ?? []);
       const excuse = excuseFor(sent, owners, rules);
       const around =
         owners.length === 0 ? "none" : owners.map((owner) => describeInstance(index, owner)).join("; ");
