@@ -70,32 +70,22 @@ export class Nemesis {
   private async inflict(fault: number, deadline: Deadline): Promise<void> {
     const choice = this.random.weighted(this.settings.weights);
     let described: FaultPlan;
-    if (choice === "pause_node") {
-      const node = this.random.int(this.fleet.count);
-      described = {
-        kind: "pause_node",
-        target: `node ${node}`,
-        plannedMs: this.logDraw(this.settings.pauseMs),
-      };
-      this.started(fault, described);
-      this.fleet.pause(node);
-      await deadline.sleep(described.plannedMs);
-      this.fleet.resume(node);
-    } else if (choice === "kill_node") {
-      const node = this.random.int(this.fleet.count);
-      described = {
-        kind: "kill_node",
-        target: `node ${node}`,
-        plannedMs: this.draw(this.settings.killDowntimeMs),
-      };
-      this.started(fault, described);
-      await this.fleet.kill9(node);
-      await deadline.sleep(described.plannedMs);
-      this.fleet.restart(node);
-    } else {
+    if (choice === "redis") {
       const planned = this.redis.plan(this.random);
       described = planned;
       await this.redis.inflict(planned, deadline, () => this.started(fault, planned));
+    } else {
+      // A pause is SIGSTOP ... SIGCONT; a kill is kill -9 ... a new process on the same port.
+      const pause = choice === "pause_node";
+      const node = this.random.int(this.fleet.count);
+      const plannedMs = pause ? this.logDraw(this.settings.pauseMs) : this.draw(this.settings.killDowntimeMs);
+      described = { kind: choice, target: `node ${node}`, plannedMs };
+      this.started(fault, described);
+      if (pause) this.fleet.pause(node);
+      else await this.fleet.kill9(node);
+      await deadline.sleep(plannedMs);
+      if (pause) this.fleet.resume(node);
+      else this.fleet.restart(node);
     }
     const ended = this.recorder.record({
       type: "fault_end",
