@@ -1,10 +1,11 @@
 import { type ChaosResult, quietTailMs } from "./chaos.js";
 import { seconds } from "./checker/describe.js";
+import type { Violation } from "./checker/verdict.js";
 import type { HistoryEvent } from "./history.js";
 import type { NodeLogSummary } from "./node-logs.js";
 
-/** How many violations and excused losses the report lists in full (all are counted). */
-const LISTED_VIOLATIONS = 100;
+/** How many violations of each rule, and excused losses, the report lists in full (all are counted). */
+const LISTED_PER_RULE = 25;
 const LISTED_EXCUSES = 20;
 
 const count = (value: number) => value.toLocaleString("en-US");
@@ -55,7 +56,6 @@ export function renderChaosMarkdown(
 ): string {
   const { verdict, options } = result;
   const { nemesis, clients } = options;
-  const violations = verdict.violations.slice(0, LISTED_VIOLATIONS);
   const excused = verdict.excused.slice(0, LISTED_EXCUSES);
   return [
     `# Chaos run: ${options.mode}, seed ${options.seed}`,
@@ -72,12 +72,9 @@ export function renderChaosMarkdown(
     `- Clients: ${options.clientsPerNode} per node, JSON protocol; point-to-point pool ${options.pools.pointToPoint.join(" ")}, pub/sub pool ${options.pools.pubSub.join(" ")}; an action every ${clients.actionIntervalMs.min}-${clients.actionIntervalMs.max} ms with at most ${clients.maxInFlight} in flight, weights ${JSON.stringify(clients.weights)}; reconnect after ${clients.reconnectDelayMs.min}-${clients.reconnectDelayMs.max} ms (home node ${clients.homeNodeChance * 100}%)`,
     `- Checker: recovery limit ${options.rules.recoveryLimitMs} ms, excuse window ${options.rules.excuseWindowMs} ms`,
     "",
-    `## Violations${verdict.violations.length > violations.length ? ` (the first ${violations.length} of ${verdict.violations.length})` : ""}`,
+    "## Violations",
     "",
-    ...(violations.length === 0
-      ? ["None."]
-      : violations.map((v) => `- **${v.rule}** at ${seconds(v.at)}: ${v.message}`)),
-    "",
+    ...(verdict.violations.length === 0 ? ["None.", ""] : violationsByRule(verdict.violations)),
     `## Excused losses${verdict.excused.length > excused.length ? ` (the first ${excused.length} of ${verdict.excused.length})` : ""}`,
     "",
     ...(excused.length === 0
@@ -99,6 +96,19 @@ export function renderChaosMarkdown(
     ),
     "",
   ].join("\n");
+}
+
+/** A section per broken rule, its first violations in time order. */
+function violationsByRule(violations: readonly Violation[]): string[] {
+  const byRule = new Map<string, Violation[]>();
+  for (const violation of violations)
+    byRule.set(violation.rule, [...(byRule.get(violation.rule) ?? []), violation]);
+  return [...byRule].flatMap(([rule, list]) => [
+    `### ${rule}: ${count(list.length)}${list.length > LISTED_PER_RULE ? ` (the first ${LISTED_PER_RULE})` : ""}`,
+    "",
+    ...list.slice(0, LISTED_PER_RULE).map((v) => `- at ${seconds(v.at)}: ${v.message}`),
+    "",
+  ]);
 }
 
 function faultTimeline(history: readonly HistoryEvent[]): string[] {

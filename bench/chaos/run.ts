@@ -79,9 +79,9 @@ const reportFile = join(outDir, `chaos-${mode}-latest.md`);
 writeFileSync(`${reportFile}.tmp`, markdown);
 renameSync(`${reportFile}.tmp`, reportFile);
 console.log(`\n${renderSummary(result)}\n`);
-for (const violation of result.verdict.violations.slice(0, 10))
-  console.log(`- ${violation.rule}: ${violation.message}`);
-if (result.verdict.violations.length > 10)
-  console.log(`- ... (${result.verdict.violations.length - 10} more in the report)`);
+// The first violation of each rule: the report lists more.
+const firstOfEachRule = new Map([...result.verdict.violations].reverse().map((v) => [v.rule, v]));
+for (const violation of [...firstOfEachRule.values()].reverse())
+  console.log(`- first ${violation.rule}: ${violation.message}`);
 console.log(`\nreport: ${reportFile}\nhistory and node logs: ${result.runDir}`);
 process.exit(result.verdict.passed ? 0 : 1);
