@@ -40,7 +40,7 @@ export function renderSummary(result: ChaosResult): string {
     `- Connections: ${count(figures.connections.opened)} opened, ${count(figures.connections.connectFailures)} failed attempts; closes: ${counts(figures.connections.closes)}`,
     `- Recovery (/healthz 200 after a fault ended, per node): median ${figures.recoveryMs.median} ms, max ${figures.recoveryMs.max} ms over ${figures.recoveryMs.count} probes; ${figures.recoveryMs.notRecovered} did not recover`,
     `- Node exits: ${counts(figures.nodeExits)}`,
-    `- Excused losses (sending_succeeded never delivered, owner gone within ${options.rules.excuseWindowMs} ms): ${count(Object.values(figures.excusedLosses).reduce((a, b) => a + b, 0))} (${counts(figures.excusedLosses)})`,
+    `- Excused losses (sending_succeeded never delivered, owner cut off within ${options.rules.excuseWindowMs} ms): ${count(Object.values(figures.excusedLosses).reduce((a, b) => a + b, 0))} (${counts(figures.excusedLosses)})`,
     "",
     "| fault | count | min ms | median ms | max ms |",
     "|---|---:|---:|---:|---:|",

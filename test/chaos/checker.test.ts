@@ -124,7 +124,7 @@ describe("chaos checker", () => {
     );
   });
 
-  it("excuses a lost send only when the owner's node was killed or its connection ended within the window after the reply", () => {
+  it("excuses a lost send only when the owner's node was killed or its connection dropped within the window after the reply", () => {
     const killed = threeNodes();
     killed.send("s.1", "p");
     killed.close("a.1", { code: 1006, initiator: "server", nodeKilled: true });
@@ -143,6 +143,17 @@ describe("chaos checker", () => {
     assert.deepEqual(
       verdict.excused.map((loss) => loss.reason),
       ["owner's connection dropped"],
+    );
+
+    const leaving = threeNodes();
+    leaving.add({ type: "closing", conn: "a.1", initiator: "client" });
+    leaving.send("s.1", "p");
+    leaving.close("a.1", { initiator: "client" });
+    verdict = checkHistory(finish(leaving).events);
+    assert.deepEqual(broken(verdict), ["lost-send"]);
+    assert.match(
+      verdict.violations[0]?.message ?? "",
+      /a\.1 \(node 0\) registered .*\(closed\); its client began closing it at/,
     );
 
     const late = threeNodes();

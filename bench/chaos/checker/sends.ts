@@ -33,14 +33,12 @@ export function checkSends(
     if (reply.event === "sending_succeeded" && got.length === 0) {
       const owners = ownersAround(sent, instances.get(command.channel) ?? []);
       const excuse = excuseFor(sent, owners, rules);
-      const around =
-        owners.length === 0 ? "none" : owners.map((owner) => describeInstance(index, owner)).join("; ");
       if (excuse === undefined) {
         violations.push({
           rule: "lost-send",
           at: reply.at,
           channel: command.channel,
-          message: `${what}, was never delivered; registrations around then: ${around}`,
+          message: `${what}, was never delivered; ${ownersNote(index, sent, owners, instances.get(command.channel) ?? [])}`,
         });
       } else {
         excused.push({
@@ -70,9 +68,26 @@ export function checkSends(
   return { violations, excused };
 }
 
-/** When the owner's client began closing its connection, if it did. */
+/** The registrations around a lost send, or else the last one before it, for the reader. */
+function ownersNote(
+  index: HistoryIndex,
+  sent: IndexedCommand,
+  owners: readonly RegistrationInstance[],
+  instances: readonly RegistrationInstance[],
+): string {
+  const described = (owner: RegistrationInstance) =>
+    `${describeInstance(index, owner)}${closingNote(index, owner)}`;
+  if (owners.length > 0) return `registrations around then: ${owners.map(described).join("; ")}`;
+  const before = instances
+    .filter((instance) => instance.end !== undefined && instance.end.at < sent.command.at)
+    .sort((a, b) => (a.end?.at ?? 0) - (b.end?.at ?? 0))
+    .pop();
+  return `no registration around then; the last one before: ${before === undefined ? "none" : described(before)}`;
+}
+
+/** When the owner's client began closing its connection, if that ended the registration. */
 function closingNote(index: HistoryIndex, owner: RegistrationInstance): string {
-  const closing = index.connections.get(owner.conn)?.closing;
+  const closing = owner.end?.how === "closed" ? index.connections.get(owner.conn)?.closing : undefined;
   return closing === undefined ? "" : `; its ${closing.initiator} began closing it at ${seconds(closing.at)}`;
 }
 
@@ -89,9 +104,10 @@ function ownersAround(
 }
 
 /**
- * A loss is excused only when an owner around the send ended by its connection closing, other than by the
- * driver at the end of the run (its node killed, the connection dropped, or its client closing it), between
- * the send and `excuseWindowMs` after its reply: the message was in flight to a socket that went away.
+ * A loss is excused only when an owner around the send was cut off, between the send and `excuseWindowMs`
+ * after its reply: its node killed by the nemesis, or its connection dropped by the server or the network (not
+ * closed by its client or the driver: a node that still answers `sending_succeeded` to a closing owner broke
+ * its word). The message was in flight to a socket that went away.
  */
 function excuseFor(
   sent: IndexedCommand,
@@ -104,7 +120,6 @@ function excuseFor(
     if (close === undefined || (owner.end?.at ?? Number.POSITIVE_INFINITY) > latest) continue;
     if (close.nodeKilled) return { owner, reason: "owner's node killed" };
     if (close.initiator === "server") return { owner, reason: "owner's connection dropped" };
-    if (close.initiator === "client") return { owner, reason: "owner closed its connection" };
   }
   return undefined;
 }

@@ -23,11 +23,8 @@ export interface Violation {
   message: string;
 }
 
-/** Why a lost `sending_succeeded` is forgiven: its owner went away with it in flight. */
-export type ExcuseReason =
-  | "owner's node killed"
-  | "owner's connection dropped"
-  | "owner closed its connection";
+/** Why a lost `sending_succeeded` is forgiven: its owner was cut off with it in flight. */
+export type ExcuseReason = "owner's node killed" | "owner's connection dropped";
 
 /** A `sending_succeeded` whose payload never arrived, excused: counted and reported, never silent. */
 export interface ExcusedLoss {
