@@ -1,0 +1,180 @@
+/**
+ * The history of a chaos run: everything the driver saw, in the order it saw it, on one clock (milliseconds
+ * of `performance.now()` in the driver since the run started). The checker reads nothing else.
+ *
+ * A connection instance (`conn`) is one WebSocket from its open to its close, named `KEY.N`: the client's key
+ * (what the server puts in `from`) and the how-manieth connection of that client it is.
+ */
+export type HistoryEvent =
+  | RunEvent
+  | NodeStart
+  | NodeExit
+  | FaultStart
+  | FaultEnd
+  | Recovery
+  | HarnessError
+  | ConnectionOpen
+  | ConnectFailed
+  | ConnectionClosing
+  | ConnectionClose
+  | CommandSent
+  | ReplyReceived
+  | DeliveryReceived
+  | RegistrationLost;
+
+/** The commands the clients send (JSON `event`). */
+export type CommandEvent = "register" | "unregister" | "send" | "subscribe" | "unsubscribe" | "publish";
+
+/** The faults the nemesis injects. */
+export type FaultKind = "pause_node" | "kill_node" | "restart_redis" | "kill_redis_master";
+
+/** Who ended a connection: its client on purpose, the driver at the end of the run, or the server/network. */
+export type CloseInitiator = "client" | "driver" | "server";
+
+/** Why a node process exited: the nemesis killed it, the driver stopped it, or nobody asked it to. */
+export type ExitCause = "nemesis_kill" | "driver_stop" | "none";
+
+export interface RunEvent {
+  type: "run";
+  at: number;
+  /** start: clients begin; clients_stopped: the deadline passed, no new commands; end: everything closed. */
+  phase: "start" | "clients_stopped" | "end";
+  /** Date.now() at that moment: to line the history up with the nodes' logs (their `time`). */
+  epochMs: number;
+}
+
+export interface NodeStart {
+  type: "node_start";
+  at: number;
+  node: number;
+  /** 1 for the first process on this node's port, +1 for each restart. */
+  incarnation: number;
+  pid: number;
+  port: number;
+}
+
+export interface NodeExit {
+  type: "node_exit";
+  at: number;
+  node: number;
+  incarnation: number;
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  cause: ExitCause;
+}
+
+export interface FaultStart {
+  type: "fault_start";
+  at: number;
+  fault: number;
+  kind: FaultKind;
+  /** What it hit, e.g. `node 2`, `redis 127.0.0.1:6379`. */
+  target: string;
+  /** The planned pause or downtime, ms. */
+  plannedMs: number;
+}
+
+export interface FaultEnd {
+  type: "fault_end";
+  at: number;
+  fault: number;
+  kind: FaultKind;
+  target: string;
+}
+
+/** A node's `/healthz` answered 200 `afterMs` after fault `fault` ended; null: it did not within the probe's time. */
+export interface Recovery {
+  type: "recovery";
+  at: number;
+  fault: number;
+  node: number;
+  afterMs: number | null;
+}
+
+/** The harness could not do what the run needs (a restart failed, Redis did not heal): the run is not valid. */
+export interface HarnessError {
+  type: "harness_error";
+  at: number;
+  message: string;
+}
+
+export interface ConnectionOpen {
+  type: "open";
+  at: number;
+  conn: string;
+  node: number;
+  incarnation: number;
+}
+
+export interface ConnectFailed {
+  type: "connect_failed";
+  at: number;
+  client: string;
+  node: number;
+  reason: string;
+}
+
+/** The client or the driver began closing the connection (its close frame is on its way). */
+export interface ConnectionClosing {
+  type: "closing";
+  at: number;
+  conn: string;
+  initiator: CloseInitiator;
+}
+
+export interface ConnectionClose {
+  type: "close";
+  at: number;
+  conn: string;
+  code: number;
+  initiator: CloseInitiator;
+  /** The nemesis killed the node process this connection was on. */
+  nodeKilled: boolean;
+}
+
+export interface CommandSent {
+  type: "command";
+  at: number;
+  conn: string;
+  id: number;
+  event: CommandEvent;
+  channel: string;
+  /** The payload of a send or publish (see payload.ts). */
+  data?: string;
+}
+
+export interface ReplyReceived {
+  type: "reply";
+  at: number;
+  conn: string;
+  /** The id the reply carried back (undefined if it had none). */
+  id: number | undefined;
+  event: string;
+  channel: string | undefined;
+}
+
+export interface DeliveryReceived {
+  type: "delivery";
+  at: number;
+  conn: string;
+  channel: string;
+  from: string;
+  data: unknown;
+}
+
+export interface RegistrationLost {
+  type: "lost";
+  at: number;
+  conn: string;
+  channel: string;
+}
+
+/** Any history event without its time: what a component hands the recorder. */
+export type Unstamped<E extends HistoryEvent = HistoryEvent> = E extends HistoryEvent ? Omit<E, "at"> : never;
+
+/** The key of a connection instance `KEY.N`: what the server writes in `from` for what it sends. */
+export function keyOf(conn: string): string {
+  const dot = conn.lastIndexOf(".");
+  return dot < 0 ? conn : conn.slice(0, dot);
+}
