@@ -1,0 +1,43 @@
+import type { Logger } from "../log.js";
+import { withDeadline } from "./deadline.js";
+import type { Adapter, Awaitable } from "./seam.js";
+
+/**
+ * The node's calls into its adapter: the adapter is attached once it exists; a promise it returns gets the command
+ * deadline; work left to finish in the background (an undo after a failed command) is logged, never thrown.
+ */
+export class AdapterCalls {
+  private adapter: Adapter | undefined;
+
+  constructor(
+    private readonly commandTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  attach(adapter: Adapter): void {
+    this.adapter = adapter;
+  }
+
+  get attached(): Adapter | undefined {
+    return this.adapter;
+  }
+
+  /** The adapter; throws before it is attached. */
+  get current(): Adapter {
+    if (this.adapter === undefined) throw new Error("no adapter attached");
+    return this.adapter;
+  }
+
+  call<T>(work: (adapter: Adapter) => Awaitable<T>): Awaitable<T> {
+    const result = work(this.current);
+    if (!(result instanceof Promise)) return result;
+    return withDeadline(result, this.commandTimeoutMs);
+  }
+
+  settleQuietly(work: Awaitable<unknown>, channel: string): void {
+    if (!(work instanceof Promise)) return;
+    work.catch((error: unknown) =>
+      this.logger.warn({ err: error, channel }, "undo after a failed command failed"),
+    );
+  }
+}
