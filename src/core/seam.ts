@@ -75,7 +75,7 @@ export interface NodeEvents {
   direct(origin: string, message: DirectMessage): void;
   /** A session of this node no longer owns `channel` (another node holds it now). */
   registrationLost(channel: string, sessionId: number): void;
-  /** The channels this node's sessions own (confirmed claims only), to renew or claim again. */
+  /** The channels this node's sessions own (confirmed claims only), to renew or validate. */
   registrations(): Iterable<[channel: string, sessionId: number]>;
   /** Figures for the node's record. */
   stats(): NodeStats;

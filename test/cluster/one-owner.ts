@@ -152,5 +152,31 @@ export function oneOwnerSuite(name: string, place: () => RedisPlace, skip: strin
       assert.deepEqual(await c1.waitFor("z", fromB.length + fromA.length), [...fromB, ...fromA]);
       assert.deepEqual(deliveries(u1, "z"), [], "one owner: the new one");
     });
+
+    it("paused past the heartbeat TTL while another client took the channel and let it go: the old owner is told registration_lost, not given the channel back", async () => {
+      const ttlMs = 2000;
+      const a = await pausableNode(place(), ttlMs, 2000);
+      const [b, c] = [await embedded(ttlMs, 2000), await embedded(ttlMs, 2000)];
+      const u1 = await protocolClient(a.url, "json", "u1");
+      const aSender = await protocolClient(a.url, "json", "a-sender");
+      assert.equal(await u1.event({ event: "register", channel: "borrowed" }), "registration_succeeded");
+      const c1 = new Inbox(c, "c1");
+
+      a.west.signal("SIGSTOP");
+      await sleep(ttlMs + 500);
+      await eventually("C takes over the channel of the node that is dead to the others", async () => {
+        const reply = await c1.client.reg("borrowed");
+        return reply.event === "registration_succeeded";
+      });
+      assert.equal((await b.client("b1").send("borrowed", "to c1")).event, "sending_succeeded");
+      assert.deepEqual(await c1.waitFor("borrowed", 1), ["to c1"]);
+      assert.equal((await c1.client.unreg("borrowed")).event, "unregistration_succeeded");
+      a.west.signal("SIGCONT");
+
+      await u1.socket.until(() => notices(u1, "registration_lost") === 1, 10_000, "registration_lost");
+      const reply = await aSender.request({ event: "send", channel: "borrowed", data: "after" });
+      assert.equal(reply.event, "registration_not_found");
+      assert.deepEqual(deliveries(u1, "borrowed"), [], "the old owner got nothing after its ownership broke");
+    });
   });
 }

@@ -50,8 +50,8 @@ const KEPT_INCARNATIONS = 8;
  *
  * A node that lost its lease, or a connection to Redis (whatever Redis held may be gone), re-validates every
  * registration before it delivers again. A renewal never re-creates an expired record (`XX`): a node whose record
- * is gone was dead to the others, so it rejoins as a new incarnation (a new node id), moving its own records over
- * and losing those that another node took.
+ * is gone was dead to the others, so it rejoins as a new incarnation (a new node id), moving the records that still
+ * name its old id and losing the others (taken over, or gone).
  */
 export class Membership {
   nodeId = newNodeId();

@@ -98,8 +98,8 @@ export class RedisOwnerRegistry implements OwnerRegistry {
 
   /**
    * Renews the record of every registration of this node: each must still name it (or one of the `previous`
-   * incarnations, then it is moved), or be missing (Redis lost it: claimed again). Any other is another owner's:
-   * that registration is lost. Rejects if some record could not be checked.
+   * incarnations: then it is moved to the current one). A record that is missing or names another owner is lost:
+   * its owner gets `registration_lost`. Rejects if some record could not be checked.
    */
   async revalidate(previous: readonly string[]): Promise<void> {
     const registrations = [...this.events.registrations()];

@@ -37,20 +37,19 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[1], ARGV[2]
 return 0`);
 
 /**
- * Keeps an owner record: KEYS[1] holding ARGV[1] gets its expiry (ARGV[2] ms) renewed; missing (Redis lost it), or
- * holding one of ARGV[3..] (this owner under an incarnation its node has left), it is set to ARGV[1]. Anything else
- * is another owner's: 0, the registration is lost.
+ * Keeps an owner record: KEYS[1] holding ARGV[1] gets its expiry (ARGV[2] ms) renewed; holding one of ARGV[3..]
+ * (this owner under an incarnation its node has left), it is moved to ARGV[1]. Missing or anyone else's: 0, the
+ * registration is lost. A missing record is never written back: Redis may have lost it, or another owner may have
+ * held the channel and let it go meanwhile, and nothing tells the two apart.
  */
 export const RENEW_OWNER = new Script(`
 local held = redis.call("GET", KEYS[1])
 if held == ARGV[1] then redis.call("PEXPIRE", KEYS[1], ARGV[2]) return 1 end
-if held then
-  local mine = false
-  for i = 3, #ARGV do if held == ARGV[i] then mine = true end end
-  if not mine then return 0 end
+if not held then return 0 end
+for i = 3, #ARGV do
+  if held == ARGV[i] then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end
 end
-redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
-return 1`);
+return 0`);
 
 /**
  * Writes a node's heartbeat record KEYS[1] (ARGV[2], expiring in ARGV[3] ms) with ARGV[4] "NX" (a new incarnation)
