@@ -23,8 +23,11 @@ export type DirectMessage =
   | { type: "request"; requestId: number; body: RequestBody }
   | { type: "answer"; requestId: number; body: AnswerBody };
 
-/** What travels between nodes: a publish, or a direct message, with the node it comes from. */
-export type NodeMessage = { origin: string } & (
+/**
+ * What travels between nodes: a publish, or a direct message, with the node it comes from and that node's
+ * sequence number for it (it increases with every message the node sends, so a message carried twice is known).
+ */
+export type NodeMessage = { origin: string; seq: number } & (
   | { type: "publish"; delivery: Delivery }
   | { type: "request"; requestId: number; body: RequestBody }
   | { type: "answer"; requestId: number; body: AnswerBody }
@@ -41,6 +44,7 @@ export function encodeNodeMessage(message: NodeMessage): Buffer {
   const writer = new Writer();
   writer.byte(TYPE[message.type]);
   writer.text(message.origin);
+  writer.double(message.seq);
   if (message.type === "publish") {
     writeDelivery(writer, message.delivery);
   } else if (message.type === "request") {
@@ -63,14 +67,16 @@ export function decodeNodeMessage(bytes: Buffer): NodeMessage | undefined {
     const reader = new Reader(bytes);
     const type = reader.byte();
     const origin = reader.text();
+    const seq = reader.double();
     let message: NodeMessage | undefined;
-    if (type === TYPE.publish) message = { origin, type: "publish", delivery: readDelivery(reader) };
+    if (type === TYPE.publish) message = { origin, seq, type: "publish", delivery: readDelivery(reader) };
     else if (type === TYPE.request) {
       const requestId = reader.uint();
       if (reader.byte() !== BODY.send) return undefined;
       const owner = { nodeId: reader.text(), sessionId: reader.uint() };
       message = {
         origin,
+        seq,
         type: "request",
         requestId,
         body: { type: "send", owner, delivery: readDelivery(reader) },
@@ -80,7 +86,7 @@ export function decodeNodeMessage(bytes: Buffer): NodeMessage | undefined {
       if (reader.byte() !== BODY.send) return undefined;
       const outcome = OUTCOMES[reader.byte()];
       if (outcome === undefined) return undefined;
-      message = { origin, type: "answer", requestId, body: { type: "send", outcome } };
+      message = { origin, seq, type: "answer", requestId, body: { type: "send", outcome } };
     }
     return reader.atEnd() ? message : undefined;
   } catch {
@@ -128,6 +134,13 @@ class Writer {
     this.parts.push(buffer);
   }
 
+  /** A float64: integers are exact up to 2^53. */
+  double(value: number): void {
+    const buffer = Buffer.allocUnsafe(8);
+    buffer.writeDoubleBE(value);
+    this.parts.push(buffer);
+  }
+
   text(value: string): void {
     this.bytes(Buffer.from(value, "utf8"));
   }
@@ -153,6 +166,12 @@ class Reader {
   uint(): number {
     const value = this.buffer.readUInt32BE(this.offset);
     this.offset += 4;
+    return value;
+  }
+
+  double(): number {
+    const value = this.buffer.readDoubleBE(this.offset);
+    this.offset += 8;
     return value;
   }
 

@@ -91,4 +91,35 @@ describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () =
     assert.equal((await publisher.send(channel, "direct")).event, "sending_succeeded");
     assert.deepEqual(await owner.waitFor(channel, 1), ["direct"]);
   });
+
+  it("a killed master that comes back as a replica: every publish and every send is still delivered once", async () => {
+    const [n1, n2] = [await node(), await node()];
+    const channel = "twice";
+    const subscriber = new Inbox(n1, "t-sub");
+    const owner = new Inbox(n1, "t-owner");
+    await subscriber.client.sub(channel);
+    await owner.client.reg(channel);
+    const publisher = n2.client("t-pub");
+    const killed = await cluster.masterForSlot(hashSlot(channel));
+    await cluster.killNode(killed);
+    await eventually("a publish after the failover reaches the subscriber", async () => {
+      await publisher.pub(channel, "after failover");
+      return subscriber.data(channel).includes("after failover");
+    });
+    await cluster.restartNode(killed);
+    await cluster.waitHealthy();
+    await eventually("the owner is reached again", async () => {
+      return (await publisher.send(channel, "probe")).event === "sending_succeeded";
+    });
+    const before = { published: subscriber.data(channel).length, sent: owner.data(channel).length };
+    const numbers = Array.from({ length: 50 }, (_, i) => i);
+    for (const i of numbers) assert.equal((await publisher.pub(channel, i)).event, "publication_succeeded");
+    for (const i of numbers) assert.equal((await publisher.send(channel, i)).event, "sending_succeeded");
+    await publisher.pub(channel, "marker");
+    await subscriber.waitFor(channel, before.published + 51);
+    await owner.waitFor(channel, before.sent + 50);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(subscriber.data(channel).slice(before.published), [...numbers, "marker"]);
+    assert.deepEqual(owner.data(channel).slice(before.sent), numbers);
+  });
 });

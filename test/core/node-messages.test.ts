@@ -14,17 +14,20 @@ const delivery: fc.Arbitrary<Delivery> = fc.record({
   data,
 });
 const requestId = fc.integer({ min: 1, max: 0xffffffff });
+const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const owner = fc.record({ nodeId: text, sessionId: fc.integer({ min: 0, max: 0xffffffff }) });
 const message: fc.Arbitrary<NodeMessage> = fc.oneof(
-  fc.record({ origin: text, type: fc.constant("publish" as const), delivery }),
+  fc.record({ origin: text, seq, type: fc.constant("publish" as const), delivery }),
   fc.record({
     origin: text,
+    seq,
     type: fc.constant("request" as const),
     requestId,
     body: fc.record({ type: fc.constant("send" as const), owner, delivery }),
   }),
   fc.record({
     origin: text,
+    seq,
     type: fc.constant("answer" as const),
     requestId,
     body: fc.record({
@@ -44,7 +47,7 @@ function comparable(value: unknown): unknown {
 }
 
 describe("messages between nodes (the envelope every adapter carries)", () => {
-  it("every message reads back as it was written, data keeping its kind (text, json, bytes)", () => {
+  it("every message reads back as it was written (origin, sequence number, body), data keeping its kind (text, json, bytes)", () => {
     fc.assert(
       fc.property(message, (written) => {
         const read = decodeNodeMessage(encodeNodeMessage(written));
@@ -70,6 +73,7 @@ describe("messages between nodes (the envelope every adapter carries)", () => {
       const read = decodeNodeMessage(
         encodeNodeMessage({
           origin: "n1",
+          seq: 1,
           type: "publish",
           delivery: { event: DELIVERY_EVENT, from: "u1", channel: "c", data: bytes },
         }),
@@ -100,6 +104,7 @@ describe("messages between nodes (the envelope every adapter carries)", () => {
   it("an answer's outcome outside the three known ones reads as nothing", () => {
     const bytes = encodeNodeMessage({
       origin: "n1",
+      seq: 1,
       type: "answer",
       requestId: 7,
       body: { type: "send", outcome: "delivered" },

@@ -4,6 +4,7 @@ import type { Backplane, NodeEvents } from "../../core/seam.js";
 import type { RedisNames } from "./keys.js";
 import type { RedisLink } from "./link.js";
 import type { Membership } from "./membership.js";
+import { ReplayFilter } from "./replay-filter.js";
 import { Subscriptions } from "./subscriptions.js";
 
 /**
@@ -14,6 +15,9 @@ import { Subscriptions } from "./subscriptions.js";
 export class RedisBackplane implements Backplane {
   private readonly subscriptions: Subscriptions;
   private readonly inboxes: Subscriptions;
+  private readonly replays = new ReplayFilter();
+  /** The sequence number of the last message this node sent (see NodeMessage). */
+  private sent = 0;
 
   constructor(
     private readonly link: RedisLink,
@@ -21,25 +25,32 @@ export class RedisBackplane implements Backplane {
     private readonly membership: Membership,
     private readonly events: NodeEvents,
   ) {
-    this.subscriptions = new Subscriptions(link, (message) => this.onPublication(message));
-    this.inboxes = new Subscriptions(link, (message) => this.onInbox(message));
+    this.subscriptions = new Subscriptions(link, (message, channel) => this.onPublication(message, channel));
+    this.inboxes = new Subscriptions(link, (message, channel) => this.onInbox(message, channel));
   }
 
   subscribe(channel: string): Promise<void> {
     return this.subscriptions.subscribe(this.names.publications(channel));
   }
 
-  unsubscribe(channel: string): Promise<void> {
-    return this.subscriptions.unsubscribe(this.names.publications(channel));
+  async unsubscribe(channel: string): Promise<void> {
+    const publications = this.names.publications(channel);
+    await this.subscriptions.unsubscribe(publications);
+    if (!this.subscriptions.wanted.has(publications)) this.replays.forget(publications);
   }
 
   async publish(delivery: Delivery): Promise<void> {
-    const message = encodeNodeMessage({ origin: this.membership.nodeId, type: "publish", delivery });
+    const message = encodeNodeMessage({
+      origin: this.membership.nodeId,
+      seq: ++this.sent,
+      type: "publish",
+      delivery,
+    });
     await this.link.publish(this.names.publications(delivery.channel), message);
   }
 
   async direct(nodeId: string, message: DirectMessage): Promise<boolean> {
-    const bytes = encodeNodeMessage({ origin: this.membership.nodeId, ...message });
+    const bytes = encodeNodeMessage({ origin: this.membership.nodeId, seq: ++this.sent, ...message });
     return (await this.link.publish(this.names.inbox(nodeId), bytes)) > 0;
   }
 
@@ -57,16 +68,17 @@ export class RedisBackplane implements Backplane {
     await Promise.allSettled([...all, ...inboxes]);
   }
 
-  private onPublication(bytes: Buffer): void {
+  private onPublication(bytes: Buffer, channel: string): void {
     const message = decodeNodeMessage(bytes);
     // This node's own publishes (under any of its incarnations) were delivered locally when they were made.
-    if (message?.type === "publish" && !this.membership.incarnations.has(message.origin))
-      this.events.publication(message.delivery);
+    if (message?.type !== "publish" || this.membership.incarnations.has(message.origin)) return;
+    if (this.replays.accept(channel, message.origin, message.seq)) this.events.publication(message.delivery);
   }
 
-  private onInbox(bytes: Buffer): void {
+  private onInbox(bytes: Buffer, channel: string): void {
     const message = decodeNodeMessage(bytes);
-    if (message?.type === "request" || message?.type === "answer")
+    if (message?.type !== "request" && message?.type !== "answer") return;
+    if (this.replays.accept(channel, message.origin, message.seq))
       this.events.direct(message.origin, message);
   }
 }

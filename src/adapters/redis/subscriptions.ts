@@ -1,4 +1,7 @@
-import type { MessageListener, RedisLink } from "./link.js";
+import type { RedisLink } from "./link.js";
+
+/** Takes a message and the Redis channel it came on. */
+export type ChannelListener = (message: Buffer, channel: string) => void;
 
 /**
  * The node's Redis subscriptions, one state machine per channel: operations on a channel run one after
@@ -11,7 +14,7 @@ export class Subscriptions {
 
   constructor(
     private readonly link: RedisLink,
-    private readonly listener: MessageListener,
+    private readonly listener: ChannelListener,
   ) {}
 
   /** Resolves once Redis confirmed that `channel` is subscribed. */
@@ -37,7 +40,7 @@ export class Subscriptions {
       .then(async () => {
         const want = this.wanting.has(channel);
         if (want && !this.active.has(channel)) {
-          await this.link.subscribe(channel, this.listener);
+          await this.link.subscribe(channel, (message) => this.listener(message, channel));
           this.active.add(channel);
         } else if (!want && this.active.has(channel)) {
           this.active.delete(channel);
