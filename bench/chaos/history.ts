@@ -1,6 +1,7 @@
 /**
  * The history of a chaos run: everything the driver saw, in the order it saw it, on one clock (milliseconds
- * of `performance.now()` in the driver since the run started). The checker reads nothing else.
+ * of `performance.now()` in the driver since the run started), each event stamped with the driver's
+ * event-loop turn it was recorded in (see `Stamp`). The checker reads nothing else.
  *
  * A connection instance (`conn`) is one WebSocket from its open to its close, named `KEY.N`: the client's key
  * (what the server puts in `from`) and the how-manieth connection of that client it is.
@@ -22,6 +23,18 @@ export type HistoryEvent =
   | DeliveryReceived
   | RegistrationLost;
 
+/**
+ * When the driver recorded an event. `at`: the run's clock. `turn`: the driver's event-loop turn: it grows by
+ * one for each turn of the loop in which anything was recorded, and events recorded in the same turn share it.
+ * When the driver falls behind (GC, load), it reads many sockets in one turn, in an order that says nothing
+ * about which data came first; the checker orders events of different connections only by turns far enough
+ * apart (checker/history-index.ts). Histories recorded before turns existed have none.
+ */
+export interface Stamp {
+  at: number;
+  turn?: number;
+}
+
 /** The commands the clients send (JSON `event`). */
 export type CommandEvent = "register" | "unregister" | "send" | "subscribe" | "unsubscribe" | "publish";
 
@@ -34,18 +47,16 @@ export type CloseInitiator = "client" | "driver" | "server";
 /** Why a node process exited: the nemesis killed it, the driver stopped it, or nobody asked it to. */
 export type ExitCause = "nemesis_kill" | "driver_stop" | "none";
 
-export interface RunEvent {
+export interface RunEvent extends Stamp {
   type: "run";
-  at: number;
   /** start: clients begin; clients_stopped: the deadline passed, no new commands; end: everything closed. */
   phase: "start" | "clients_stopped" | "end";
   /** Date.now() at that moment: to line the history up with the nodes' logs (their `time`). */
   epochMs: number;
 }
 
-export interface NodeStart {
+export interface NodeStart extends Stamp {
   type: "node_start";
-  at: number;
   node: number;
   /** 1 for the first process on this node's port, +1 for each restart. */
   incarnation: number;
@@ -53,9 +64,8 @@ export interface NodeStart {
   port: number;
 }
 
-export interface NodeExit {
+export interface NodeExit extends Stamp {
   type: "node_exit";
-  at: number;
   node: number;
   incarnation: number;
   pid: number;
@@ -64,9 +74,8 @@ export interface NodeExit {
   cause: ExitCause;
 }
 
-export interface FaultStart {
+export interface FaultStart extends Stamp {
   type: "fault_start";
-  at: number;
   fault: number;
   kind: FaultKind;
   /** What it hit, e.g. `node 2`, `redis 127.0.0.1:6379`. */
@@ -75,57 +84,50 @@ export interface FaultStart {
   plannedMs: number;
 }
 
-export interface FaultEnd {
+export interface FaultEnd extends Stamp {
   type: "fault_end";
-  at: number;
   fault: number;
   kind: FaultKind;
   target: string;
 }
 
 /** A node's `/healthz` answered 200 `afterMs` after fault `fault` ended; null: it did not within the probe's time. */
-export interface Recovery {
+export interface Recovery extends Stamp {
   type: "recovery";
-  at: number;
   fault: number;
   node: number;
   afterMs: number | null;
 }
 
 /** The harness could not do what the run needs (a restart failed, Redis did not heal): the run is not valid. */
-export interface HarnessError {
+export interface HarnessError extends Stamp {
   type: "harness_error";
-  at: number;
   message: string;
 }
 
-export interface ConnectionOpen {
+export interface ConnectionOpen extends Stamp {
   type: "open";
-  at: number;
   conn: string;
   node: number;
   incarnation: number;
 }
 
-export interface ConnectFailed {
+export interface ConnectFailed extends Stamp {
   type: "connect_failed";
-  at: number;
   client: string;
   node: number;
   reason: string;
 }
 
 /** The client or the driver began closing the connection (its close frame is on its way). */
-export interface ConnectionClosing {
+export interface ConnectionClosing extends Stamp {
   type: "closing";
-  at: number;
   conn: string;
   initiator: CloseInitiator;
 }
 
-export interface ConnectionClose {
+export interface ConnectionClose extends Stamp {
   type: "close";
-  at: number;
   conn: string;
   code: number;
   initiator: CloseInitiator;
@@ -133,9 +135,8 @@ export interface ConnectionClose {
   nodeKilled: boolean;
 }
 
-export interface CommandSent {
+export interface CommandSent extends Stamp {
   type: "command";
-  at: number;
   conn: string;
   id: number;
   event: CommandEvent;
@@ -144,9 +145,8 @@ export interface CommandSent {
   data?: string;
 }
 
-export interface ReplyReceived {
+export interface ReplyReceived extends Stamp {
   type: "reply";
-  at: number;
   conn: string;
   /** The id the reply carried back (undefined if it had none). */
   id: number | undefined;
@@ -154,24 +154,24 @@ export interface ReplyReceived {
   channel: string | undefined;
 }
 
-export interface DeliveryReceived {
+export interface DeliveryReceived extends Stamp {
   type: "delivery";
-  at: number;
   conn: string;
   channel: string;
   from: string;
   data: unknown;
 }
 
-export interface RegistrationLost {
+export interface RegistrationLost extends Stamp {
   type: "lost";
-  at: number;
   conn: string;
   channel: string;
 }
 
-/** Any history event without its time: what a component hands the recorder. */
-export type Unstamped<E extends HistoryEvent = HistoryEvent> = E extends HistoryEvent ? Omit<E, "at"> : never;
+/** Any history event without its stamp: what a component hands the recorder. */
+export type Unstamped<E extends HistoryEvent = HistoryEvent> = E extends HistoryEvent
+  ? Omit<E, keyof Stamp>
+  : never;
 
 /** The key of a connection instance `KEY.N`: what the server writes in `from` for what it sends. */
 export function keyOf(conn: string): string {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkHistory } from "../../bench/chaos/checker/checker.js";
+import { HistoryIndex } from "../../bench/chaos/checker/history-index.js";
 import type { RuleName, Verdict } from "../../bench/chaos/checker/verdict.js";
 import { HistoryBuilder } from "./history-builder.js";
 
@@ -9,9 +10,12 @@ function broken(verdict: Verdict): RuleName[] {
   return [...new Set(verdict.violations.map((v) => v.rule))].sort();
 }
 
-/** Three nodes, an owner `a.1` of `p` on node 0, a sender `s.1` on node 1, another client `b.1` on node 2. */
-function threeNodes(): HistoryBuilder {
-  const h = new HistoryBuilder();
+/**
+ * Three nodes, an owner `a.1` of `p` on node 0, a sender `s.1` on node 1, another client `b.1` on node 2.
+ * `turnStep`: the history has driver turns, each event that many after the previous (see HistoryBuilder).
+ */
+function threeNodes(turnStep?: number): HistoryBuilder {
+  const h = new HistoryBuilder(10, turnStep);
   h.node(0).node(1).node(2);
   h.add({ type: "run", phase: "start", epochMs: 0 });
   h.open("a.1", 0).open("s.1", 1).open("b.1", 2);
@@ -24,6 +28,32 @@ function finish(h: HistoryBuilder): HistoryBuilder {
   for (const conn of ["a.1", "s.1", "b.1"]) h.close(conn);
   for (const node of [0, 1, 2]) h.nodeExit(node, "driver_stop");
   return h;
+}
+
+/**
+ * `p` changes hands from `a.1` to `b.1` while the driver is stalled (the false two owners of a 10-minute run):
+ * `a.1` got a send; then `b.1` registers, `a.1` unregisters and `s.1` sends twice, the first to `a.1` (before
+ * its unregister took effect), the second to `b.1`. The driver then reads all that, `b.1`'s socket before
+ * `a.1`'s: in one burst (`burst`), or else each event in a turn of its own.
+ */
+function handover(h: HistoryBuilder, burst: boolean): HistoryBuilder {
+  h.deliver("a.1", "p", h.send("s.1", "p"));
+  const register = h.command("b.1", "register", "p");
+  const unregister = h.command("a.1", "unregister", "p");
+  const toA = h.payload("s.1");
+  const sendA = h.command("s.1", "send", "p", toA);
+  const toB = h.payload("s.1");
+  const sendB = h.command("s.1", "send", "p", toB);
+  const read = () => {
+    h.reply("b.1", register, "registration_succeeded", "p");
+    h.deliver("b.1", "p", toB);
+    h.deliver("a.1", "p", toA);
+    h.reply("a.1", unregister, "unregistration_succeeded", "p");
+    h.reply("s.1", sendA, "sending_succeeded", "p").reply("s.1", sendB, "sending_succeeded", "p");
+  };
+  if (burst) h.burst(read);
+  else read();
+  return finish(h);
 }
 
 describe("chaos checker", () => {
@@ -63,6 +93,75 @@ describe("chaos checker", () => {
     const [violation] = verdict.violations;
     assert.equal(violation?.channel, "p");
     assert.match(violation?.message ?? "", /p had two owners: a\.1 \(node 0\).*b\.1 \(node 2\)/);
+  });
+
+  it("does not order deliveries to different connections read in one turn: a burst after a stall is no two owners", () => {
+    assert.deepEqual(checkHistory(handover(threeNodes(1), true).events).violations, []);
+    // Without turns, the history's order is taken as it is: the false two owners of the 10-minute run.
+    const verdict = checkHistory(handover(threeNodes(), true).events);
+    assert.deepEqual(broken(verdict), ["two-owners"]);
+    assert.match(
+      verdict.violations[0]?.message ?? "",
+      /a\.1 got send:s\.1:1 at 0\.\d+ s, then b\.1 got send:s\.1:3 at .*, then a\.1 got send:s\.1:2 at \S+ s$/,
+    );
+  });
+
+  it("orders deliveries to different connections two turns apart or more, not one", () => {
+    const verdict = checkHistory(handover(threeNodes(2), false).events);
+    assert.deepEqual(broken(verdict), ["two-owners"]);
+    assert.match(
+      verdict.violations[0]?.message ?? "",
+      /a\.1 got send:s\.1:1 at \S+ s \(turn \d+\), then b\.1 got send:s\.1:3 at \S+ s \(turn \d+\), then a\.1 got send:s\.1:2 at \S+ s \(turn \d+\)$/,
+    );
+    // One turn apart: a.1's socket read before the send to it arrived, b.1's after the later send to b.1 did.
+    assert.deepEqual(checkHistory(handover(threeNodes(1), false).events).violations, []);
+  });
+
+  it("catches two owners whose first deliveries were read in one burst, then alternate", () => {
+    const h = threeNodes(2);
+    h.register("b.1", "p");
+    const sent = [h.send("s.1", "p"), h.send("s.1", "p"), h.send("s.1", "p"), h.send("s.1", "p")];
+    h.burst(() => h.deliver("a.1", "p", sent[0] as string).deliver("b.1", "p", sent[1] as string));
+    h.deliver("a.1", "p", sent[2] as string).deliver("b.1", "p", sent[3] as string);
+    const verdict = checkHistory(finish(h).events);
+    assert.deepEqual(broken(verdict), ["two-owners"]);
+    assert.match(
+      verdict.violations[0]?.message ?? "",
+      /; b\.1 got send:s\.1:2 .*, then a\.1 got send:s\.1:3 .*, then b\.1 got send:s\.1:4 /,
+    );
+  });
+
+  it("orders events: one connection's always, a command after anything, other connections' two turns apart", () => {
+    const h = new HistoryBuilder(10, 1);
+    h.open("a.1").open("b.1"); // 0, 1
+    h.burst(() => h.reply("a.1", 1, "x").reply("b.1", 1, "x").reply("a.1", 2, "x")); // 2, 3, 4
+    h.command("b.1", "subscribe", "q"); // 5, one turn later
+    h.reply("a.1", 3, "x"); // 6, two turns after the burst
+    const index = new HistoryIndex(h.events);
+    assert.deepEqual(
+      [index.before(2, 4), index.before(2, 3), index.before(3, 4), index.before(4, 2)],
+      [true, false, false, false],
+    );
+    assert.deepEqual([index.before(4, 5), index.before(3, 6), index.before(5, 6)], [true, true, false]);
+    // What the driver read may have come as early as right after the events two turns before it.
+    assert.deepEqual(
+      [index.earliest(6), index.earliest(5), index.earliest(4)],
+      [h.events[4]?.at, h.events[5]?.at, h.events[0]?.at],
+    );
+    const old = new HistoryIndex(h.events.map(({ turn: _, ...event }) => event));
+    assert.deepEqual([old.before(2, 3), old.before(5, 6), old.earliest(6)], [true, true, h.events[6]?.at]);
+  });
+
+  it("orders one connection's events in a burst: a send after its unregister reply is outside the registration", () => {
+    const h = threeNodes(1);
+    const data = h.payload("s.1");
+    const id = h.command("s.1", "send", "p", data);
+    h.burst(() => {
+      h.unregister("a.1", "p");
+      h.deliver("a.1", "p", data);
+      h.reply("s.1", id, "sending_succeeded", "p");
+    });
+    assert.deepEqual(broken(checkHistory(finish(h).events)), ["delivery-outside-registration"]);
   });
 
   it("does not call owners that follow each other two owners", () => {
@@ -162,6 +261,36 @@ describe("chaos checker", () => {
     verdict = checkHistory(finish(late).events);
     assert.deepEqual(broken(verdict), ["lost-send"]);
     assert.deepEqual(verdict.excused, []);
+  });
+
+  it("excuses a loss whose owner's drop the driver read late, after a stall, unless it read anything later first", () => {
+    // The reply, a stall of 3 s, then the drop: it may have come within the window after the reply.
+    const stalled = threeNodes(1);
+    stalled.send("s.1", "p");
+    stalled.at(stalled.now + 3000).close("a.1", { code: 1006, initiator: "server" });
+    let verdict = checkHistory(finish(stalled).events);
+    assert.deepEqual(verdict.violations, []);
+    assert.deepEqual(
+      verdict.excused.map((loss) => loss.reason),
+      ["owner's connection dropped"],
+    );
+
+    // The driver read other sockets 2.5 s after the reply, two turns before the drop: the drop came later.
+    const awake = threeNodes(1);
+    awake.send("s.1", "p");
+    awake
+      .at(awake.now + 2500)
+      .reply("b.1", awake.command("b.1", "subscribe", "q"), "subscription_succeeded", "q");
+    awake.close("a.1", { code: 1006, initiator: "server" });
+    verdict = checkHistory(finish(awake).events);
+    assert.deepEqual(broken(verdict), ["lost-send"]);
+    assert.deepEqual(verdict.excused, []);
+
+    // Without turns, the drop's time is taken as it is: too late.
+    const old = threeNodes();
+    old.send("s.1", "p");
+    old.at(old.now + 3000).close("a.1", { code: 1006, initiator: "server" });
+    assert.deepEqual(broken(checkHistory(finish(old).events)), ["lost-send"]);
   });
 
   it("does not excuse a loss when the owner's registration ended otherwise (registration_lost)", () => {

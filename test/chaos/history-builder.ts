@@ -11,14 +11,23 @@ import { encodePayload } from "../../bench/chaos/payload.js";
 /**
  * Writes a chaos history by hand, one event per call, each `step` ms after the previous one (or at the
  * time given with `at`). Connections are `KEY.N`, as the driver names them.
+ *
+ * With `turnStep`, each event is stamped with a driver turn, `turnStep` turns after the previous event's
+ * (the events added in one `burst` share a turn); without, the history has no turns, like one recorded before
+ * they existed.
  */
 export class HistoryBuilder {
   readonly events: HistoryEvent[] = [];
   private clock = 0;
+  private turn = 0;
+  private bursting = false;
   private readonly nextId = new Map<string, number>();
   private readonly nextSeq = new Map<string, number>();
 
-  constructor(private readonly step = 10) {}
+  constructor(
+    private readonly step = 10,
+    private readonly turnStep?: number,
+  ) {}
 
   /** Moves the clock to `ms` for the next event. */
   at(ms: number): this {
@@ -33,7 +42,27 @@ export class HistoryBuilder {
 
   add(event: Unstamped): this {
     this.clock += this.step;
-    this.events.push({ ...event, at: this.clock } as HistoryEvent);
+    if (this.turnStep === undefined) {
+      this.events.push({ ...event, at: this.clock } as HistoryEvent);
+      return this;
+    }
+    if (!this.bursting) this.turn += this.turnStep;
+    this.events.push({ ...event, at: this.clock, turn: this.turn } as HistoryEvent);
+    return this;
+  }
+
+  /**
+   * The events `read` adds, all in one driver turn (`turnStep` after the previous event's): what the driver
+   * read in one burst. In a history without turns, just those events in order.
+   */
+  burst(read: () => void): this {
+    if (this.turnStep !== undefined) this.turn += this.turnStep;
+    this.bursting = true;
+    try {
+      read();
+    } finally {
+      this.bursting = false;
+    }
     return this;
   }
 

@@ -40,6 +40,29 @@ export interface StrayReply {
   why: string;
 }
 
+/**
+ * Events of two connections are ordered only when their turns are at least this far apart. Within one turn
+ * the driver reads the ready sockets in an arbitrary order. One turn apart is not enough either: the driver
+ * can read socket X early in turn N, then data arrives on X, then later data on Y, which the driver reads
+ * still in turn N, and X's in turn N+1. Two turns apart is: a turn ends in a check phase (recorder.ts), and
+ * the next one in a later loop iteration's, so turn N+1 holds a whole poll of the sockets; data read in turn
+ * N+2 or later had not arrived when that poll began, after everything read in turn N.
+ */
+export const ORDERING_TURNS = 2;
+
+/**
+ * Events the driver records when it acts (sends a command, begins a close, starts a fault), not when it reads
+ * something: their time is exact, and anything recorded before them had reached the driver by then.
+ */
+const DRIVER_ACTS = new Set<HistoryEvent["type"]>([
+  "command",
+  "closing",
+  "run",
+  "node_start",
+  "fault_start",
+  "fault_end",
+]);
+
 /** The history, looked up the ways the rules need: commands by id and by payload, connections, deliveries. */
 export class HistoryIndex {
   readonly connections = new Map<string, ConnectionLife>();
@@ -51,8 +74,14 @@ export class HistoryIndex {
   readonly answered = new Map<number, IndexedCommand>();
   readonly deliveries: IndexedDelivery[] = [];
   readonly strayReplies: StrayReply[] = [];
+  /**
+   * Whether every event carries its event-loop turn. A history recorded before turns existed has none: its
+   * order is taken as it is, each event its own turn.
+   */
+  readonly hasTurns: boolean;
 
   constructor(readonly history: readonly HistoryEvent[]) {
+    this.hasTurns = history.length > 0 && history.every((event) => typeof event.turn === "number");
     history.forEach((event, index) => {
       switch (event.type) {
         case "open":
@@ -93,6 +122,48 @@ export class HistoryIndex {
     });
   }
 
+  /** The event-loop turn of the event at `index` (its index in a history without turns). */
+  turn(index: number): number {
+    return this.hasTurns ? (this.history[index]?.turn ?? index) : index;
+  }
+
+  /**
+   * Whether the event at `a` certainly came before the one at `b`: `a` first in the history and either both
+   * on one connection (one socket, read in order), or `b` something the driver did (a command it sent: it had
+   * read `a` by then), or `b` at least `ORDERING_TURNS` turns later. In a history without turns: `a` first.
+   * Other events of different connections are concurrent: the rules must not rely on their order.
+   */
+  before(a: number, b: number): boolean {
+    if (a >= b) return false;
+    if (!this.hasTurns) return true;
+    const later = this.history[b];
+    if (later !== undefined && DRIVER_ACTS.has(later.type)) return true;
+    const conn = connOf(this.history[a]);
+    if (conn !== undefined && conn === connOf(later)) return true;
+    return this.turn(b) - this.turn(a) >= ORDERING_TURNS;
+  }
+
+  /**
+   * A time before which the event at `index` cannot have happened. Something the driver read may have reached
+   * it well before it read it (in a burst, after a stall), but not before the last event `ORDERING_TURNS` turns
+   * earlier (see `ORDERING_TURNS`). In a history without turns, and for what the driver did, its `at`.
+   */
+  earliest(index: number): number {
+    const event = this.history[index];
+    if (event === undefined) return Number.NEGATIVE_INFINITY;
+    if (!this.hasTurns || DRIVER_ACTS.has(event.type)) return event.at;
+    const limit = this.turn(index) - ORDERING_TURNS;
+    // Turns never decrease along the history: the last event at or below the limit, by bisection.
+    let low = 0;
+    let high = index;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.turn(middle) <= limit) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? Number.NEGATIVE_INFINITY : (this.history[low - 1]?.at ?? Number.NEGATIVE_INFINITY);
+  }
+
   /** The node a connection was on, for messages. */
   describe(conn: string): string {
     const node = this.connections.get(conn)?.open.node;
@@ -115,4 +186,9 @@ export class HistoryIndex {
       this.answered.set(index, command);
     }
   }
+}
+
+/** The connection an event belongs to, if it belongs to one. */
+function connOf(event: HistoryEvent | undefined): string | undefined {
+  return event !== undefined && "conn" in event ? event.conn : undefined;
 }

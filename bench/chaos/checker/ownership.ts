@@ -162,7 +162,8 @@ export function assignDeliveries(
 
 /**
  * Two owners: on one channel, the delivery spans (first to last send delivery) of two registration instances
- * interleave: one got a send, then the other, then the first again.
+ * interleave: one got a send, then the other, then the first again, each certainly after the one before
+ * (`HistoryIndex.before`: deliveries the driver read in one burst are not ordered).
  */
 export function interleavedOwners(
   index: HistoryIndex,
@@ -173,25 +174,52 @@ export function interleavedOwners(
     const receiving = list
       .filter((instance) => instance.deliveries.length > 0)
       .sort((a, b) => first(a).index - first(b).index);
-    let active: RegistrationInstance[] = [];
-    for (const later of receiving) {
-      active = active.filter((earlier) => last(earlier).index > first(later).index);
-      for (const earlier of active) {
-        const again = earlier.deliveries.find((d) => d.index > first(later).index) as IndexedDelivery;
+    receiving.forEach((earlier, n) => {
+      for (const later of receiving.slice(n + 1)) {
+        // Later deliveries start after the earlier ones certainly ended: no interleaving.
+        if (index.before(last(earlier).index, first(later).index)) continue;
+        const found = interleaving(index, earlier, later) ?? interleaving(index, later, earlier);
+        if (found === undefined) continue;
+        const { outer, inner } = found;
         violations.push({
           rule: "two-owners",
-          at: again.delivery.at,
+          at: found.again.delivery.at,
           channel,
           message:
             `${channel} had two owners: ${describeInstance(index, earlier)} got sends ${deliverySpan(earlier)}, ` +
             `${describeInstance(index, later)} got sends ${deliverySpan(later)}; ` +
-            `${later.conn} got ${String(first(later).delivery.data)} at ${at(first(later))}, then ${earlier.conn} got ${String(again.delivery.data)} at ${at(again)}`,
+            `${outer.conn} got ${got(index, found.once)}, then ${inner.conn} got ${got(index, found.between)}, ` +
+            `then ${outer.conn} got ${got(index, found.again)}`,
         });
       }
-      active.push(later);
-    }
+    });
   }
   return violations;
+}
+
+/** `outer` got a send, then `inner` got one, then `outer` got one again. */
+interface Interleaving {
+  outer: RegistrationInstance;
+  inner: RegistrationInstance;
+  once: IndexedDelivery;
+  between: IndexedDelivery;
+  again: IndexedDelivery;
+}
+
+/**
+ * The first delivery of `inner` certainly after `outer`'s first and certainly before its last, with the
+ * deliveries of `outer` closest to it on either side; none if there is no such delivery.
+ */
+function interleaving(
+  index: HistoryIndex,
+  outer: RegistrationInstance,
+  inner: RegistrationInstance,
+): Interleaving | undefined {
+  const between = inner.deliveries.find((d) => index.before(first(outer).index, d.index));
+  if (between === undefined || !index.before(between.index, last(outer).index)) return undefined;
+  const once = outer.deliveries.findLast((d) => index.before(d.index, between.index)) as IndexedDelivery;
+  const again = outer.deliveries.find((d) => index.before(between.index, d.index)) as IndexedDelivery;
+  return { outer, inner, once, between, again };
 }
 
 function first(instance: RegistrationInstance): IndexedDelivery {
@@ -206,6 +234,8 @@ function deliverySpan(instance: RegistrationInstance): string {
   return span(first(instance).delivery.at, last(instance).delivery.at);
 }
 
-function at(delivery: IndexedDelivery): string {
-  return seconds(delivery.delivery.at);
+/** A delivery as a violation writes it: payload, time and, if the history has them, turn. */
+function got(index: HistoryIndex, delivery: IndexedDelivery): string {
+  const turn = index.hasTurns ? ` (turn ${index.turn(delivery.index)})` : "";
+  return `${String(delivery.delivery.data)} at ${seconds(delivery.delivery.at)}${turn}`;
 }

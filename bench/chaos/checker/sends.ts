@@ -32,7 +32,7 @@ export function checkSends(
     const what = `send ${command.conn}#${command.id} (${data}) to ${command.channel} at ${seconds(command.at)}, answered ${reply.event} at ${seconds(reply.at)}`;
     if (reply.event === "sending_succeeded" && got.length === 0) {
       const owners = ownersAround(sent, instances.get(command.channel) ?? []);
-      const excuse = excuseFor(sent, owners, rules);
+      const excuse = excuseFor(index, sent, owners, rules);
       if (excuse === undefined) {
         violations.push({
           rule: "lost-send",
@@ -91,7 +91,12 @@ function closingNote(index: HistoryIndex, owner: RegistrationInstance): string {
   return closing === undefined ? "" : `; its ${closing.initiator} began closing it at ${seconds(closing.at)}`;
 }
 
-/** Registrations of the send's channel that may have owned it while the send was under way. */
+/**
+ * Registrations of the send's channel that may have owned it while the send was under way: registered (the
+ * `register` command) before the reply, not ended before the send. Each compares something the driver did (a
+ * command) with something it read, so the history's order holds even between connections
+ * (`HistoryIndex.before`); ties of the clock count as "may have".
+ */
 function ownersAround(
   sent: IndexedCommand,
   instances: readonly RegistrationInstance[],
@@ -107,9 +112,11 @@ function ownersAround(
  * A loss is excused only when an owner around the send was cut off, between the send and `excuseWindowMs`
  * after its reply: its node killed by the nemesis, or its connection dropped by the server or the network (not
  * closed by its client or the driver: a node that still answers `sending_succeeded` to a closing owner broke
- * its word). The message was in flight to a socket that went away.
+ * its word). The message was in flight to a socket that went away. The close counts as within the window
+ * unless it certainly came after it: the driver may have read it late, in a burst (`HistoryIndex.earliest`).
  */
 function excuseFor(
+  index: HistoryIndex,
   sent: IndexedCommand,
   owners: readonly RegistrationInstance[],
   rules: CheckRules,
@@ -117,7 +124,7 @@ function excuseFor(
   const latest = (sent.reply?.at ?? sent.command.at) + rules.excuseWindowMs;
   for (const owner of owners) {
     const close = owner.end?.close;
-    if (close === undefined || (owner.end?.at ?? Number.POSITIVE_INFINITY) > latest) continue;
+    if (close === undefined || owner.end === undefined || index.earliest(owner.end.index) > latest) continue;
     if (close.nodeKilled) return { owner, reason: "owner's node killed" };
     if (close.initiator === "server") return { owner, reason: "owner's connection dropped" };
   }
