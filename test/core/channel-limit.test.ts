@@ -32,7 +32,7 @@ describe("maxChannelsPerConnection: registrations plus subscriptions one client 
     assert.equal((await client.sub("both")).event, "subscription_failed");
   });
 
-  it("concurrent commands on an async Dist cannot overshoot: pending ones count", async () => {
+  it("concurrent commands on an async adapter cannot overshoot: pending ones count", async () => {
     const node = await embeddedNode({
       maxChannelsPerConnection: 5,
       adapter: delayedAdapter({ maxDelayMs: 5 }),
