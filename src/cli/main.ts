@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ConfigError } from "../config.js";
+import { packagePath } from "../package-root.js";
 import { defineClusterCommand } from "./cluster.js";
 import { defineConsoleCommand } from "./console.js";
 import { defineDevrelCommand } from "./devrel.js";
@@ -28,6 +29,5 @@ try {
 }
 
 function packageVersion(): string {
-  const path = new URL("../../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
 }

@@ -3,16 +3,16 @@ import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { extname, join, normalize, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../package-root.js";
 
 /** The browser client, served at `/` (the `web/` folder of the package). */
-export const WEB_ROOT = fileURLToPath(new URL("../../../web/", import.meta.url));
+export const WEB_ROOT = packagePath("web");
 
 const require = createRequire(import.meta.url);
 /** Files served from dependencies, so that the page needs no CDN. */
 const VENDOR: Record<string, string> = {
   "/vendor/protobuf.min.js": require.resolve("protobufjs/dist/light/protobuf.min.js"),
-  "/vendor/message.proto": fileURLToPath(new URL("../../../src/protocols/message.proto", import.meta.url)),
+  "/vendor/message.proto": packagePath("src", "protocols", "message.proto"),
 };
 
 const TYPES: Record<string, string> = {
