@@ -19,9 +19,10 @@ const { version: VERSION } = JSON.parse(await readFile(join(REPO, "package.json"
   version: string;
 };
 
-/** What `files` ships besides the build of src (dist/), the web client (web/) and docs/. */
+/** What `files` ships besides the build of src (dist/), the web client (web/) and the docs' text (docs/*.md). */
 const SHIPPED_FILES = new Set(["package.json", "README.md", "LICENSE", "src/protocols/message.proto"]);
-const SHIPPED_FOLDERS = ["dist/", "web/", "docs/"];
+const SHIPPED_FOLDERS = ["dist/", "web/"];
+const isShippedDoc = (path: string) => /^docs\/[^/]+\.md$/.test(path);
 
 /** The README's embedding example, asserting what its comments say. */
 const EXAMPLE = `import assert from "node:assert/strict";
@@ -73,10 +74,13 @@ describe("the npm package", () => {
   });
   after(() => rm(temp, { recursive: true, force: true }));
 
-  it("npm pack ships the build of src, web/, docs/, message.proto, README.md and LICENSE, nothing else", (t) => {
+  it("npm pack ships the build of src, web/, docs/*.md, message.proto, README.md and LICENSE, nothing else", (t) => {
     const paths = pack.files.map((file) => file.path);
     const extra = paths.filter(
-      (path) => !SHIPPED_FILES.has(path) && !SHIPPED_FOLDERS.some((folder) => path.startsWith(folder)),
+      (path) =>
+        !SHIPPED_FILES.has(path) &&
+        !isShippedDoc(path) &&
+        !SHIPPED_FOLDERS.some((folder) => path.startsWith(folder)),
     );
     assert.deepEqual(extra, [], "files outside the package layout");
     assert.deepEqual(
@@ -86,6 +90,7 @@ describe("the npm package", () => {
     );
     for (const path of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "web/index.html", "LICENSE"])
       assert.ok(paths.includes(path), `${path} is missing`);
+    assert.ok(paths.includes("docs/protocol.md") || !existsSync(join(REPO, "docs", "protocol.md")), "docs");
     t.diagnostic(`${pack.entryCount} files, ${pack.size} B packed, ${pack.unpackedSize} B unpacked`);
   });
 
@@ -109,6 +114,13 @@ describe("the npm package", () => {
     };
     await writeFile(join(app, "tsconfig.json"), JSON.stringify(tsconfig));
     await run(process.execPath, [TSC, "-p", "tsconfig.json"], app);
+  });
+
+  it("its JavaScript is built without comments, its declarations keep their documentation", async () => {
+    const dist = join(app, "node_modules", "west-ts", "dist");
+    assert.doesNotMatch(await readFile(join(dist, "options.js"), "utf8"), /\/\*\*/);
+    assert.match(await readFile(join(dist, "options.d.ts"), "utf8"), /\/\*\*/);
+    assert.match(await readFile(join(dist, "cli", "main.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
   });
 
   it("npx west --version prints the package's version", async () => {
@@ -159,8 +171,9 @@ async function emptyProject(temp: string, name: string): Promise<string> {
   return dir;
 }
 
+/** allow-git: npm 12 fetches no git dependency unless told to (npm 11's default is all). */
 async function npmInstall(spec: string, dir: string): Promise<void> {
-  await run("npm", ["install", spec, "--no-audit", "--no-fund", "--prefer-offline"], dir);
+  await run("npm", ["install", spec, "--no-audit", "--no-fund", "--prefer-offline", "--allow-git=all"], dir);
 }
 
 async function runExample(dir: string): Promise<void> {
