@@ -28,7 +28,10 @@ async function runNode(options: WestOptions): Promise<void> {
   const starting = startWest({ ...options, logger });
   stopOnSignals(starting, logger);
   const node = await starting;
-  logger.info({ url: node.url }, `west node running at ${node.url}`);
+  // The one line printed whatever the log level (also warn or silent): the node is up, and where.
+  logger
+    .child({}, { level: "info" })
+    .info({ url: node.url }, `west node running at ${node.url ?? "embedded, no HTTP"}`);
 }
 
 /**

@@ -47,6 +47,20 @@ describe("west start", () => {
     assert.equal(await west.exitCode(), 0);
   });
 
+  for (const level of ["warn", "silent"]) {
+    it(`with --log-level ${level} prints one line, the node's URL, once it is up`, async () => {
+      const west = new CliProcess(["start", "--port", "0", "--log-level", level]);
+      const line = await west.nextLine("stdout", "west node running at");
+      const { url, msg } = JSON.parse(line) as { url: string; msg: string };
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(msg, `west node running at ${url}`);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      west.signal("SIGTERM");
+      assert.equal(await west.exitCode(), 0);
+      assert.deepEqual(west.lines.stdout, [line]);
+    });
+  }
+
   for (const [what, args, env, expected] of [
     ["a flag out of range", ["--port", "70000"], {}, "invalid port (flag --port)"],
     [
