@@ -9,6 +9,16 @@ import { loadConfig } from "../config.js";
 import { REDIS_DEFAULTS } from "../options.js";
 import { addConfigFlags } from "./config-flags.js";
 
+/** The options that say which Redis to inspect (RedisTarget's fields): the only flags of these commands. */
+const REDIS_TARGET_KEYS = Object.keys({
+  url: true,
+  cluster: true,
+  username: true,
+  password: true,
+  tls: true,
+  keyPrefix: true,
+} satisfies Record<keyof RedisTarget, true>).map((field) => `redis.${field}`);
+
 /** `west cluster status` and `west cluster where CH`: what the nodes sharing a Redis look like. */
 export function defineClusterCommand(program: Command): void {
   const cluster = program
@@ -23,7 +33,7 @@ export function defineClusterCommand(program: Command): void {
       "live nodes (id, address, connections, channels, last heartbeat) and, in sharded mode, the shards",
     )
     .option("--json", "print JSON instead of tables");
-  const readStatusFlags = addConfigFlags(status);
+  const readStatusFlags = addConfigFlags(status, REDIS_TARGET_KEYS);
   status.action(async (flags: { json?: boolean }) => {
     const view = await inspectCluster(await redisTarget(readStatusFlags));
     console.log(flags.json ? JSON.stringify(view, null, 2) : renderStatus(view));
@@ -34,7 +44,7 @@ export function defineClusterCommand(program: Command): void {
     .description("which Redis shard holds a channel (its owner record and its pub/sub traffic)")
     .argument("<channel>", "channel name")
     .option("--json", "print JSON");
-  const readWhereFlags = addConfigFlags(where);
+  const readWhereFlags = addConfigFlags(where, REDIS_TARGET_KEYS);
   where.action(async (channel: string, flags: { json?: boolean }) => {
     const place = await locateChannel(await redisTarget(readWhereFlags), channel);
     if (flags.json) console.log(JSON.stringify({ channel, ...place }));

@@ -7,13 +7,16 @@ export interface ConfigFlags {
   configPath: string | undefined;
 }
 
-/** Adds `--config FILE` and one flag per option of the spec table; returns a reader of their values. */
-export function addConfigFlags(command: Command): () => ConfigFlags {
+/**
+ * Adds `--config FILE` and one flag per option of the spec table, or per option of `only` (keys) when given;
+ * returns a reader of their values.
+ */
+export function addConfigFlags(command: Command, only?: readonly string[]): () => ConfigFlags {
   const config = new Option("--config <file>", `JSON config file (env ${CONFIG_ENV})`);
   command.addOption(config);
   const options = new Map<OptionSpec, Option>();
   for (const spec of OPTION_SPECS) {
-    if (isFileOnly(spec)) continue;
+    if (isFileOnly(spec) || (only !== undefined && !only.includes(spec.key))) continue;
     const option = new Option(`--${optionFlag(spec)} ${placeholder(spec)}`, helpText(spec));
     command.addOption(option);
     options.set(spec, option);

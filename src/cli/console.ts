@@ -1,5 +1,6 @@
 import { createInterface, type Interface } from "node:readline";
 import { type Command, Option } from "commander";
+import { decodeJwt } from "jose";
 import WebSocket from "ws";
 import { PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
 import { readLine, showFrame } from "./console-frames.js";
@@ -23,18 +24,28 @@ End of input (Ctrl-D) closes the connection once the pending replies are in.`;
 
 interface ConsoleOptions {
   url: string;
-  key: string;
+  key?: string;
   protocol: ProtocolName;
   token?: string;
 }
 
+/** The query parameter a node reads a token from when there is no Authorization header. */
+const TOKEN_PARAMETER = "token";
+
 /** `west console`: an interactive client of a running node, one command per line of stdin. */
 export function defineConsoleCommand(program: Command): void {
-  program
+  const command = program
     .command("console")
     .description("talk to a running node: one text-protocol command per line of stdin, replies on stdout")
-    .requiredOption("--key <key>", "your client key: the `from` of everything you send")
-    .option("--url <url>", "the node's WebSocket address", "ws://127.0.0.1:8080")
+    .option(
+      "--key <key>",
+      "your client key: the `from` of everything you send; with a token, default the token's subject",
+    )
+    .option(
+      "--url <url>",
+      "the node's address; /websocket/{protocol}/{key} is appended to its path, its query is kept",
+      "ws://127.0.0.1:8080",
+    )
     .addOption(new Option("--protocol <protocol>", "wire protocol").choices(PROTOCOL_NAMES).default("text"))
     .addOption(
       new Option(
@@ -43,18 +54,89 @@ export function defineConsoleCommand(program: Command): void {
       ).env("WEST_TOKEN"),
     )
     .addHelpText("after", `\n${COMMANDS_HELP}`)
-    .action(async (options: ConsoleOptions) => process.exit(await runConsole(options)));
+    .action(async (options: ConsoleOptions) => {
+      const base = baseUrl(options.url);
+      if (typeof base === "string") return command.error(`error: ${base}`);
+      const token = connectionToken(base, options.token);
+      const who = options.key ?? (token === undefined ? undefined : tokenSubject(token));
+      if (who === undefined) {
+        return command.error(
+          "error: give --key KEY, or a token whose subject is the key (--token, WEST_TOKEN or ?token= in --url)",
+        );
+      }
+      const address = endpoint(base, options.protocol, options.key);
+      process.exit(await runConsole(address, options.protocol, options.token, who));
+    });
 }
 
-/** Resolves with the exit code: 0 after EOF or a 1000 close, 1 on any other close or a failed connection. */
-async function runConsole({ url, key, protocol, token }: ConsoleOptions): Promise<number> {
-  const address = `${url.replace(/^http/, "ws").replace(/\/+$/, "")}/websocket/${protocol}/${encodeURIComponent(key)}`;
+/** `--url` as a WebSocket URL (http and https become ws and wss), or why it is not one. */
+function baseUrl(url: string): URL | string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `invalid --url ${url}: not a URL`;
+  }
+  parsed.protocol = parsed.protocol.replace(/^http/, "ws");
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:")
+    return `invalid --url ${url}: expected ws://, wss://, http:// or https://`;
+  return parsed;
+}
+
+/** The token the node will read: the Authorization header's (--token), else the URL's `token` parameter. */
+function connectionToken(base: URL, token: string | undefined): string | undefined {
+  return token ?? (base.searchParams.get(TOKEN_PARAMETER) || undefined);
+}
+
+/**
+ * The endpoint `/websocket/{protocol}[/{key}]` appended to the base URL's path, its query kept. Without a key the
+ * node takes the key from the token (its subject).
+ */
+function endpoint(base: URL, protocol: ProtocolName, key: string | undefined): URL {
+  const address = new URL(base.href);
+  const suffix = key === undefined ? "" : `/${encodeURIComponent(key)}`;
+  address.pathname = `${address.pathname.replace(/\/+$/, "")}/websocket/${protocol}${suffix}`;
+  address.hash = "";
+  return address;
+}
+
+/** An address as shown on the terminal: the value of a token in its query shows as `hidden`. */
+function shown(address: URL): string {
+  if (!address.searchParams.has(TOKEN_PARAMETER)) return address.href;
+  const copy = new URL(address.href);
+  copy.searchParams.set(TOKEN_PARAMETER, "hidden");
+  return copy.href;
+}
+
+/**
+ * Whom the node takes a key-less connection for: the token's subject, read without verifying the token (the
+ * node verifies it, and refuses the connection when it is not valid).
+ */
+function tokenSubject(token: string): string {
+  try {
+    const { sub } = decodeJwt(token);
+    return sub === undefined ? "the token's subject (it has none)" : `${sub} (the token's subject)`;
+  } catch {
+    return "the token's subject (the token cannot be read)";
+  }
+}
+
+/**
+ * Connects as `who` (with --token, sent as Authorization: Bearer) and resolves with the exit code: 0 after EOF or
+ * a 1000 close, 1 on any other close or a failed connection.
+ */
+async function runConsole(
+  address: URL,
+  protocol: ProtocolName,
+  token: string | undefined,
+  who: string,
+): Promise<number> {
   const socket = await connect(address, token);
   if (typeof socket === "string") {
     console.error(`west console: ${socket}`);
     return 1;
   }
-  console.error(`connected to ${address} (type help for commands)`);
+  console.error(`connected to ${shown(address)} as ${who} (type help for commands)`);
   const terminal = Boolean(process.stdin.isTTY);
   const output = terminal ? process.stdout : undefined;
   const input = createInterface({ input: process.stdin, output, terminal, prompt: "> " });
@@ -99,12 +181,13 @@ async function runConsole({ url, key, protocol, token }: ConsoleOptions): Promis
 }
 
 /** An open socket, or why it could not open. */
-function connect(address: string, token: string | undefined): Promise<WebSocket | string> {
+function connect(url: URL, token: string | undefined): Promise<WebSocket | string> {
+  const address = shown(url);
   return new Promise((resolve) => {
     let socket: WebSocket;
     try {
       socket = new WebSocket(
-        address,
+        url,
         token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } },
       );
     } catch (error) {

@@ -28,21 +28,37 @@ async function runNode(options: WestOptions): Promise<void> {
   const starting = startWest({ ...options, logger });
   stopOnSignals(starting, logger);
   const node = await starting;
-  logger.info({ url: node.url }, `west node running at ${node.url}`);
+  // The one line printed whatever the log level (also warn or silent): the node is up, and where.
+  logger
+    .child({}, { level: "info" })
+    .info({ url: node.url }, `west node running at ${node.url ?? "embedded, no HTTP"}`);
 }
 
 /**
+ * Signals within this long of the first are that same request, not a second one: a terminal's Ctrl-C reaches both
+ * `npm start` and the node, and npm forwards it to the node; systemd signals every process of the unit.
+ */
+const SAME_REQUEST_MS = 1000;
+
+/**
  * The first signal stops the node gracefully (sockets closed with 1001) and exits 0, also when it comes
- * while the node is starting; a second one exits at once.
+ * while the node is starting; one SAME_REQUEST_MS or more later exits at once.
  */
 function stopOnSignals(starting: Promise<WestNode>, logger: Logger): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (performance.now() - stoppingSince < SAME_REQUEST_MS) {
+        logger.info(
+          { signal },
+          "already stopping (a signal within a second of the first counts as the same)",
+        );
+        return;
+      }
       logger.warn({ signal }, "second signal: exiting without waiting");
       process.exit(128 + constants.signals[signal]);
     }
-    stopping = true;
+    stoppingSince = performance.now();
     logger.info({ signal }, "stopping");
     starting
       .then((node) => node.stop())

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { createServer } from "node:http";
+import { after, describe, it } from "node:test";
 import type { ProtocolName } from "../../src/protocols/codec.js";
 import { CliProcess } from "../helpers/cli-process.js";
 import { TEST_SECRET, token } from "../helpers/tokens.js";
@@ -160,5 +161,65 @@ describe("west console --token", () => {
     const refused = new CliProcess(args);
     assert.equal(await refused.exitCode(), 1);
     await refused.nextLine("stderr", "refused the connection: HTTP 401 missing token");
+  });
+});
+
+describe("west console --url", () => {
+  it("appends the endpoint to the URL's path and keeps its query", async () => {
+    const seen: string[] = [];
+    const server = createServer();
+    server.on("upgrade", (request, socket) => {
+      seen.push(request.url ?? "");
+      socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    after(() => server.close());
+    const { port } = server.address() as { port: number };
+    const west = new CliProcess(["console", "--url", `ws://127.0.0.1:${port}/west/?a=b`, "--key", "u 1"]);
+    assert.equal(await west.exitCode(), 1);
+    assert.deepEqual(seen, ["/west/websocket/text/u%201?a=b"]);
+  });
+
+  it("sends the token in the URL's query to a node with auth on, and does not print it", async () => {
+    const authNode = await listeningNode({ auth: { jwtSecret: TEST_SECRET } });
+    const jwt = await token(TEST_SECRET, { sub: "queried" });
+    const url = `${authNode.wsUrl}/?token=${jwt}`;
+    const west = new CliProcess(["console", "--url", url, "--key", "queried"]);
+    const connected = await west.nextLine("stderr", "connected to");
+    assert.ok(connected.includes(`${authNode.wsUrl}/websocket/text/queried?token=hidden`), connected);
+    assert.ok(!connected.includes(jwt), connected);
+    west.write("ping");
+    await west.nextLine("stdout", "< pong");
+    west.end();
+    assert.equal(await west.exitCode(), 0);
+  });
+});
+
+describe("west console with a token and no --key", () => {
+  it("connects without a key, as the token's subject, with the token from --token or from the URL's query", async () => {
+    const authNode = await listeningNode({ auth: { jwtSecret: TEST_SECRET } });
+    const jwt = await token(TEST_SECRET, { sub: "subject" });
+    for (const [i, args] of [
+      ["--url", authNode.wsUrl, "--token", jwt],
+      ["--url", `${authNode.wsUrl}?token=${jwt}`],
+    ].entries()) {
+      const west = new CliProcess(["console", ...args]);
+      const connected = await west.nextLine("stderr", "connected to");
+      assert.ok(connected.includes(`${authNode.wsUrl}/websocket/text`), connected);
+      assert.ok(connected.includes("as subject (the token's subject)"), connected);
+      // The node took the key from the token: it is the `from` of what this console publishes.
+      west.write(`sub keyless-${i}`);
+      await west.nextLine("stdout", `< west keyless-${i}:subscription_succeeded`);
+      west.write(`pub keyless-${i} hi`);
+      await west.nextLine("stdout", `< subject keyless-${i}:new_message hi`);
+      west.end();
+      assert.equal(await west.exitCode(), 0);
+    }
+  });
+
+  it("exits 2 naming --key and the token when there is neither", async () => {
+    const west = new CliProcess(["console", "--url", node.wsUrl]);
+    assert.equal(await west.exitCode(), 2);
+    await west.nextLine("stderr", "give --key KEY, or a token");
   });
 });

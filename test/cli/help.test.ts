@@ -59,4 +59,22 @@ describe("west --version and --help", () => {
       assert.ok(help.includes(part), part);
     }
   });
+
+  for (const subcommand of ["status", "where"]) {
+    it(`cluster ${subcommand} --help lists only the options that say which Redis to inspect`, async () => {
+      const west = await run("cluster", subcommand, "--help");
+      const flags = west.lines.stdout.flatMap((line) => /^\s+(?:-\w, )?(--[\w-]+)/.exec(line)?.[1] ?? []);
+      assert.deepEqual(flags.sort(), [
+        "--config",
+        "--help",
+        "--json",
+        "--redis",
+        "--redis-cluster",
+        "--redis-key-prefix",
+        "--redis-password",
+        "--redis-tls",
+        "--redis-username",
+      ]);
+    });
+  }
 });

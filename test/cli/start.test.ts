@@ -4,7 +4,10 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { busyPort, CliProcess, freePort, startWestProcess } from "../helpers/cli-process.js";
+import { redisServer, requireRedis } from "../helpers/redis.js";
 import { connect } from "../helpers/ws-client.js";
 
 async function configDir(config: unknown, files: Record<string, string> = {}): Promise<string> {
@@ -46,6 +49,20 @@ describe("west start", () => {
     west.signal("SIGTERM");
     assert.equal(await west.exitCode(), 0);
   });
+
+  for (const level of ["warn", "silent"]) {
+    it(`with --log-level ${level} prints one line, the node's URL, once it is up`, async () => {
+      const west = new CliProcess(["start", "--port", "0", "--log-level", level]);
+      const line = await west.nextLine("stdout", "west node running at");
+      const { url, msg } = JSON.parse(line) as { url: string; msg: string };
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(msg, `west node running at ${url}`);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      west.signal("SIGTERM");
+      assert.equal(await west.exitCode(), 0);
+      assert.deepEqual(west.lines.stdout, [line]);
+    });
+  }
 
   for (const [what, args, env, expected] of [
     ["a flag out of range", ["--port", "70000"], {}, "invalid port (flag --port)"],
@@ -96,6 +113,20 @@ describe("west start", () => {
 });
 
 describe("west start: stopping", () => {
+  it("npm start: SIGTERM to npm stops the node (the script execs it: npm's child is the node) and frees its port", async () => {
+    const repository = fileURLToPath(new URL("../../../", import.meta.url));
+    // --ignore-scripts: the start script alone, without the prestart build (the tests run from that build).
+    const npm = new CliProcess(["start", "--ignore-scripts", "--", "--port", "0"], {
+      cwd: repository,
+      program: ["npm"],
+    });
+    const { port } = JSON.parse(await npm.nextLine("stdout", '"msg":"listening"')) as { port: number };
+    npm.signal("SIGTERM");
+    await npm.nextLine("stdout", '"msg":"stopped"');
+    await npm.exitCode();
+    await assert.rejects(portOpen(port), /ECONNREFUSED/);
+  });
+
   it("on SIGTERM closes connected sockets with 1001 and exits 0", async () => {
     const { west, port } = await startWestProcess(["--port", "0"]);
     const client = await connect(`ws://127.0.0.1:${port}`, "json", "u1");
@@ -110,11 +141,31 @@ describe("west start: stopping", () => {
     assert.equal(await west.exitCode(), 0);
   });
 
-  it("a second signal exits at once, without waiting for clients to answer the close", async () => {
+  it("a signal within a second of the first is the same request (npm forwards the Ctrl-C the node got too)", async () => {
     const { west, port } = await startWestProcess(["--port", "0"]);
+    // A client that never answers the close holds the stop open for the shutdown grace period.
     await silentWebSocket(port);
     west.signal("SIGTERM");
     await west.nextLine("stdout", '"msg":"stopping"');
+    west.signal("SIGTERM");
+    await west.nextLine("stdout", "already stopping");
+    assert.equal(await west.exitCode(), 0);
+    await west.nextLine("stdout", '"msg":"stopped"');
+  });
+
+  it("a signal a second or more after the first exits at once, without waiting for the stop to end", async (t) => {
+    if (!requireRedis(t)) return;
+    const redis = await redisServer();
+    const { west } = await startWestProcess([
+      ...["--port", "0", "--dist", "redis", "--redis", redis.url, "--command-timeout-ms", "60000"],
+    ]);
+    // A Redis that does not answer: leaving it waits for the command timeout, a minute.
+    const redisPid = redis.pid as number;
+    process.kill(redisPid, "SIGSTOP");
+    t.after(() => process.kill(redisPid, "SIGCONT"));
+    west.signal("SIGTERM");
+    await west.nextLine("stdout", '"msg":"stopping"');
+    await sleep(1500);
     west.signal("SIGTERM");
     assert.equal(await west.exitCode(), 128 + 15);
     await west.nextLine("stdout", "second signal");
@@ -122,6 +173,18 @@ describe("west start: stopping", () => {
 });
 
 /** A WebSocket that never answers anything, so a graceful stop has to wait for it. */
+/** Resolves once a TCP connection to `port` opens, rejects with the error if it cannot. */
+function portOpen(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once("error", reject);
+  });
+}
+
 async function silentWebSocket(port: number): Promise<void> {
   const socket = tcpConnect(port, "127.0.0.1");
   after(() => socket.destroy());

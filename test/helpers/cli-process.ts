@@ -11,6 +11,13 @@ export const WEST_BIN = fileURLToPath(new URL("../../src/cli/main.js", import.me
 type Stream = "stdout" | "stderr";
 type LineMatch = string | RegExp | ((line: string) => boolean);
 
+/** What a CliProcess runs, before its arguments: `west` (this build's) unless told otherwise, e.g. `npm`. */
+export interface CliOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  program?: [file: string, ...args: string[]];
+}
+
 /** A `west ...` child process whose output is read line by line; killed when the test file ends. */
 export class CliProcess {
   readonly lines: Record<Stream, string[]> = { stdout: [], stderr: [] };
@@ -20,9 +27,13 @@ export class CliProcess {
   private exited = false;
   private readonly changes = new Wakeup();
 
-  constructor(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
-    this.child = spawn(process.execPath, [WEST_BIN, ...args], {
+  constructor(args: string[], options: CliOptions = {}) {
+    const [file, ...prefix] = options.program ?? [process.execPath, WEST_BIN];
+    // Another program (npm) runs west as its child: in a process group of its own, killed whole when the file ends.
+    const group = options.program !== undefined;
+    this.child = spawn(file, [...prefix, ...args], {
       cwd: options.cwd,
+      detached: group,
       env: { ...hermeticEnv(), ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -42,7 +53,8 @@ export class CliProcess {
       });
     });
     after(() => {
-      if (!this.exited) this.child.kill("SIGKILL");
+      if (group) killGroup(this.child.pid as number);
+      else if (!this.exited) this.child.kill("SIGKILL");
     });
   }
 
@@ -95,6 +107,13 @@ export class CliProcess {
   output(): string {
     return `stdout:\n${this.lines.stdout.join("\n")}\nstderr:\n${this.lines.stderr.join("\n")}`;
   }
+}
+
+/** SIGKILL to every process of the group `leader` leads (gone already: nothing to do). */
+function killGroup(leader: number): void {
+  try {
+    process.kill(-leader, "SIGKILL");
+  } catch {}
 }
 
 function matcher(match: LineMatch): (line: string) => boolean {
