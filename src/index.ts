@@ -1,18 +1,32 @@
 export type { MessageHandler } from "./client/native-client.js";
 export { WestClient } from "./client/native-client.js";
 export type { Counters } from "./core/counters.js";
+export { Fault } from "./core/faults.js";
 export type {
   Command,
   CommandName,
   Data,
   Delivery,
+  FaultReason,
   JsonValue,
   Message,
+  Reason,
   Reply,
   ReplyEvent,
   RequestId,
 } from "./core/message.js";
-export { COMMANDS, DELIVERY_EVENT, isDelivery, REPLY_EVENTS, SERVER_KEY } from "./core/message.js";
+export {
+  BAD_REQUEST_REASONS,
+  COMMANDS,
+  DELIVERY_EVENT,
+  DENIED_REASONS,
+  FAILED_REASONS,
+  FAULT_REASONS,
+  isDelivery,
+  REASONS,
+  REPLY_EVENTS,
+  SERVER_KEY,
+} from "./core/message.js";
 export type { DirectMessage, SendOutcome } from "./core/node-messages.js";
 export type { GuardedAction, PermissionRule, PermissionsConfig } from "./core/permissions.js";
 export type {

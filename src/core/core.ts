@@ -1,8 +1,9 @@
 import type { Logger } from "../log.js";
 import { AdapterCalls } from "./adapter-calls.js";
 import { Counters } from "./counters.js";
-import { type Command, type Data, type Reply, reply } from "./message.js";
-import { isValidName } from "./names.js";
+import { faultReason } from "./faults.js";
+import { type Command, type Data, type Reason, type Reply, type ReplyEvent, reply } from "./message.js";
+import { isValidName, type NameProblem, nameProblem } from "./names.js";
 import { isGuardedAction, type Permissions } from "./permissions.js";
 import { PointToPoint } from "./point-to-point.js";
 import { PubSub } from "./pub-sub.js";
@@ -95,7 +96,8 @@ export class Core {
   /** Executes one command for `session`; never throws and never rejects: faults become `internal_error`. */
   run(session: Session, command: Command): Awaitable<Reply> {
     const { channel, id } = command;
-    if (session.closed) return this.counted(command, reply("internal_error", channel, id));
+    if (session.closed)
+      return this.counted(command, reply("internal_error", channel, id, "connection closed"));
     try {
       const result = this.dispatch(session, command);
       if (result instanceof Promise) {
@@ -132,34 +134,35 @@ export class Core {
 
   private dispatch(session: Session, command: Command): Awaitable<Reply> {
     const { channel, id } = command;
-    if (this.refused(session, command)) return reply("permission_denied", channel, id);
+    if (this.refused(session, command))
+      return reply("permission_denied", channel, id, "not allowed by the channel permissions");
     switch (command.event) {
       case "ping":
         return reply("pong", channel, id);
       case "register":
         return this.isChannel(channel)
           ? this.pointToPoint.register(session, channel, id)
-          : reply("registration_failed", channel, id);
+          : this.failed("registration_failed", command);
       case "unregister":
         return this.isChannel(channel)
           ? this.pointToPoint.unregister(session, channel, id)
-          : reply("unregistration_failed", channel, id);
+          : this.failed("unregistration_failed", command);
       case "send":
         return this.isChannel(channel) && isData(command.data)
           ? this.pointToPoint.send(session, channel, command.data, id)
-          : reply("sending_failed", channel, id);
+          : this.failed("sending_failed", command);
       case "subscribe":
         return this.isChannel(channel)
           ? this.pubSub.subscribe(session, channel, id)
-          : reply("subscription_failed", channel, id);
+          : this.failed("subscription_failed", command);
       case "unsubscribe":
         return this.isChannel(channel)
           ? this.pubSub.unsubscribe(session, channel, id)
-          : reply("unsubscription_failed", channel, id);
+          : this.failed("unsubscription_failed", command);
       case "publish":
         return this.isChannel(channel) && isData(command.data)
           ? this.pubSub.publish(session, channel, command.data, id)
-          : reply("publication_failed", channel, id);
+          : this.failed("publication_failed", command);
       default:
         return reply("action_not_allowed", channel, id);
     }
@@ -167,6 +170,12 @@ export class Core {
 
   private isChannel(channel: string | undefined): channel is string {
     return isValidName(channel, this.options.maxChannelBytes);
+  }
+
+  /** The `*_failed` reply to a command whose channel, else its data, is not one it can take; says which. */
+  private failed(event: ReplyEvent, { channel, id, data }: Command): Reply {
+    const problem = nameProblem(channel, this.options.maxChannelBytes);
+    return reply(event, channel, id, problem === undefined ? dataProblem(data) : CHANNEL_REASONS[problem]);
   }
 
   /**
@@ -201,15 +210,37 @@ export class Core {
       { err: error, key: session.key, event: command.event, channel: command.channel },
       "command failed",
     );
-    return reply("internal_error", command.channel, command.id);
+    return reply("internal_error", command.channel, command.id, faultReason(error));
   }
 }
 
 const JOINING: AdapterHealth = { fields: {}, problem: "joining its distribution layer" };
 
-/** Missing data (absent or null) is not data; empty data is. Functions, symbols and bigints cannot travel. */
-function isData(data: Command["data"]): data is Data {
-  if (data === undefined || data === null) return false;
+/** What a channel name's problem is called in a `*_failed` reply. */
+const CHANNEL_REASONS: Readonly<Record<NameProblem, Reason>> = {
+  absent: "missing channel",
+  "not a string": "channel is not a string",
+  empty: "channel name is empty",
+  "too long": "channel name too long",
+  quote: "channel name contains a quote",
+  "lone surrogate": "channel name is not valid UTF-8",
+  "format character": "channel name contains a format character",
+  whitespace: "channel name contains whitespace",
+  "control character": "channel name contains a control character",
+};
+
+/**
+ * Why `data` is no data, or undefined when it is. Missing data (absent or null) is not data; empty data is.
+ * Functions, symbols and bigints (from a native client) cannot travel.
+ */
+function dataProblem(data: Command["data"]): Reason | undefined {
+  if (data === undefined || data === null) return "missing data";
   const type = typeof data;
-  return type !== "function" && type !== "symbol" && type !== "bigint";
+  return type === "function" || type === "symbol" || type === "bigint"
+    ? "data is not text, JSON or bytes"
+    : undefined;
+}
+
+function isData(data: Command["data"]): data is Data {
+  return dataProblem(data) === undefined;
 }

@@ -51,6 +51,68 @@ export const REPLY_EVENTS = [
 ] as const;
 export type ReplyEvent = (typeof REPLY_EVENTS)[number];
 
+/** The `reason` of a `*_failed` reply: what is wrong with the command's channel or data, or a limit it hit. */
+export const FAILED_REASONS = [
+  "missing channel",
+  "channel is not a string",
+  "channel name is empty",
+  "channel name too long",
+  "channel name contains a quote",
+  "channel name contains a format character",
+  "channel name contains whitespace",
+  "channel name contains a control character",
+  "channel name is not valid UTF-8",
+  "missing data",
+  "data is not text, JSON or bytes",
+  "too many channels on this connection",
+] as const;
+
+/** The `reason` of a `permission_denied` reply. */
+export const DENIED_REASONS = ["not allowed by the channel permissions"] as const;
+
+/** The `reason` of a `bad_request` reply: why the codec could not read the frame (JSON, then protobuf). */
+export const BAD_REQUEST_REASONS = [
+  "not JSON",
+  "not a JSON object",
+  "missing event",
+  "event is not a string",
+  "channel is not a string",
+  "id is not a string or a number",
+  "number out of range",
+  "encoding is not base64",
+  "base64 data is not a string",
+  "invalid base64",
+  "not a protobuf Message",
+  "a string field is not UTF-8",
+] as const;
+
+/** The `reason` of an `internal_error` reply: where the fault was known (see Fault), else "server fault". */
+export const FAULT_REASONS = [
+  "timed out",
+  "redis unavailable",
+  "not confirmed by redis replicas",
+  "node fenced",
+  "owner's node fenced",
+  "no answer from the owner's node",
+  "connection closed",
+  "server fault",
+] as const;
+export type FaultReason = (typeof FAULT_REASONS)[number];
+
+/**
+ * Why a command failed, on `*_failed`, `permission_denied`, `bad_request` and `internal_error` replies of the JSON
+ * and protobuf protocols and the native client: a closed list of the project's own short phrases, never a Redis
+ * error text or an exception's message. Replies without one (and every text-protocol reply) carry no `reason`.
+ */
+export const REASONS = [
+  ...new Set([...FAILED_REASONS, ...DENIED_REASONS, ...BAD_REQUEST_REASONS, ...FAULT_REASONS]),
+] as readonly Reason[];
+export type Reason =
+  | (typeof FAILED_REASONS)[number]
+  | (typeof DENIED_REASONS)[number]
+  | (typeof BAD_REQUEST_REASONS)[number]
+  | FaultReason;
+
 export const DELIVERY_EVENT = "new_message";
 export const SERVER_KEY = "west";
 
@@ -68,6 +130,8 @@ export interface Reply {
   from: typeof SERVER_KEY;
   channel?: string;
   id?: RequestId;
+  /** Why it failed: only on *_failed, permission_denied, bad_request and internal_error, and only when known. */
+  reason?: Reason;
 }
 
 /** A message delivered to an owner (send) or a subscriber (publish). Shared by all receivers: read-only. */
@@ -85,9 +149,10 @@ export function isDelivery(message: Message): message is Delivery {
   return message.event === DELIVERY_EVENT;
 }
 
-export function reply(event: ReplyEvent, channel?: string, id?: RequestId): Reply {
+export function reply(event: ReplyEvent, channel?: string, id?: RequestId, reason?: Reason): Reply {
   const message: Reply = { event, from: SERVER_KEY };
   if (channel !== undefined) message.channel = channel;
   if (id !== undefined) message.id = id;
+  if (reason !== undefined) message.reason = reason;
   return message;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "../log.js";
 import type { AdapterCalls } from "./adapter-calls.js";
 import type { Counters } from "./counters.js";
+import { Fault } from "./faults.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
 import type { DirectMessage, SendOutcome, SendRequest } from "./node-messages.js";
 import { NodeRequests } from "./node-requests.js";
@@ -52,7 +53,8 @@ export class PointToPoint {
     const owned = this.owners.get(channel);
     if (owned?.session === session) return reply("registration_already_exist", channel, id);
     if (owned !== undefined) return reply("registration_denied", channel, id);
-    if (this.atLimit(session, channel)) return reply("registration_failed", channel, id);
+    if (this.atLimit(session, channel))
+      return reply("registration_failed", channel, id, "too many channels on this connection");
     // Reserve locally first, so that other local sessions are denied while the claim is in flight.
     const ownership: Ownership = { session, claim: undefined };
     this.owners.set(channel, ownership);
@@ -110,7 +112,10 @@ export class PointToPoint {
     if (owned.claim !== undefined)
       return afterClaim(owned.claim).then(() => this.send(session, channel, data, id));
     if (!this.adapters.current.registry.mayDeliver())
-      throw new Error("node fenced: it does not hold its lease, so its channels may have been taken over");
+      throw new Fault(
+        "node fenced",
+        "node fenced: it does not hold its lease, so its channels may have been taken over",
+      );
     // An owner whose socket is closing is no live owner: its channel is about to be free.
     if (!owned.session.deliver(delivery)) return reply("registration_not_found", channel, id);
     this.counters.deliveriesSend++;
@@ -134,10 +139,11 @@ export class PointToPoint {
     if (typeof answer === "object") {
       if (answer.outcome === "delivered") return reply("sending_succeeded", channel, id);
       if (answer.outcome === "not_owner") return reply("registration_not_found", channel, id);
-      throw new Error(`the owner's node ${owner.nodeId} is fenced`);
+      throw new Fault("owner's node fenced", `the owner's node ${owner.nodeId} is fenced`);
     }
     if (await registry.isAlive(owner.nodeId))
-      throw new Error(
+      throw new Fault(
+        "no answer from the owner's node",
         `no answer from the owner's node ${owner.nodeId} (${answer}); it is alive, the record stays`,
       );
     this.logger.info({ channel, owner }, "the owner's node is dead: its record is freed");
@@ -145,7 +151,8 @@ export class PointToPoint {
     if (answer === "unreachable") return freed;
     // The node received the send before it died (or Redis lost its data): it may have delivered it.
     await freed;
-    throw new Error(
+    throw new Fault(
+      "no answer from the owner's node",
       `no answer from the owner's node ${owner.nodeId}, which is dead: the send may have been delivered`,
     );
   }

@@ -32,7 +32,8 @@ export class PubSub {
 
   subscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
     if (session.subscriptions.has(channel)) return reply("subscription_already_exist", channel, id);
-    if (this.atLimit(session, channel)) return reply("subscription_failed", channel, id);
+    if (this.atLimit(session, channel))
+      return reply("subscription_failed", channel, id, "too many channels on this connection");
     let subscribers = this.subscribers.get(channel);
     if (subscribers === undefined) {
       subscribers = new Set();

@@ -3,6 +3,7 @@ import {
   type Data,
   DELIVERY_EVENT,
   type Message,
+  type Reason,
   type RequestId,
   reply,
 } from "../core/message.js";
@@ -26,27 +27,35 @@ export const jsonCodec: Codec = {
     try {
       parsed = JSON.parse(text);
     } catch {
-      return badRequest();
+      return badRequest("not JSON");
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return badRequest();
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return badRequest("not a JSON object");
     const fields = parsed as Record<string, unknown>;
     const { event, channel, id, data, encoding } = fields;
     // A number beyond a double's range reads as Infinity and would be written back as null.
-    if (id !== undefined && id !== null && typeof id !== "string" && !isFiniteNumber(id)) return badRequest();
+    if (id !== undefined && id !== null && typeof id !== "string" && !isFiniteNumber(id))
+      return badRequest(typeof id === "number" ? "number out of range" : "id is not a string or a number");
     const requestId = id ?? undefined;
-    if (typeof event !== "string") return badRequest(requestId);
+    if (typeof event !== "string")
+      return badRequest(
+        event === undefined || event === null ? "missing event" : "event is not a string",
+        requestId,
+      );
     if (channel !== undefined && channel !== null && typeof channel !== "string")
-      return badRequest(requestId);
-    if (typeof data === "number" && !Number.isFinite(data)) return badRequest(requestId);
+      return badRequest("channel is not a string", requestId);
+    if (typeof data === "number" && !Number.isFinite(data))
+      return badRequest("number out of range", requestId);
     // Nested too: {"a":1e400} would reach every receiver as {"a":null}.
     if (typeof data === "object" && data !== null && MAY_OVERFLOW.test(text) && !allFinite(data))
-      return badRequest(requestId);
+      return badRequest("number out of range", requestId);
     const command: Command = { event };
     if (typeof channel === "string") command.channel = channel;
     if (requestId !== undefined) command.id = requestId;
     if (encoding !== undefined && encoding !== null) {
-      if (encoding !== "base64" || typeof data !== "string" || !BASE64.test(data))
-        return badRequest(requestId);
+      if (encoding !== "base64") return badRequest("encoding is not base64", requestId);
+      if (typeof data !== "string") return badRequest("base64 data is not a string", requestId);
+      if (!BASE64.test(data)) return badRequest("invalid base64", requestId);
       command.data = Buffer.from(data, "base64");
     } else if (data !== undefined && data !== null) {
       command.data = data as Data;
@@ -76,6 +85,6 @@ function allFinite(value: unknown): boolean {
   return Object.values(value).every(allFinite);
 }
 
-function badRequest(id?: RequestId): Decoded {
-  return { type: "reply", reply: reply("bad_request", undefined, id) };
+function badRequest(reason: Reason, id?: RequestId): Decoded {
+  return { type: "reply", reply: reply("bad_request", undefined, id, reason) };
 }

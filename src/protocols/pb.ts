@@ -1,16 +1,20 @@
 import { isUtf8 } from "node:buffer";
 import protobuf from "protobufjs";
-import { type Command, type Message, reply } from "../core/message.js";
+import { type Command, type Message, type Reason, reply } from "../core/message.js";
 import type { Codec, Decoded } from "./codec.js";
 import { dataAsBytes } from "./data.js";
 
-/** The seed's schema (message.proto beside this file), field for field. */
+/**
+ * message.proto beside this file, field for field: the seed's fields 1-5 as they were, and v2's additions, which a
+ * client built on the seed's schema skips as unknown fields.
+ */
 export const MessageType = new protobuf.Type("Message")
   .add(new protobuf.Field("event", 1, "string", "required"))
   .add(new protobuf.Field("channel", 2, "string", "optional"))
   .add(new protobuf.Field("from", 3, "string", "optional"))
   .add(new protobuf.Field("id", 4, "string", "optional"))
-  .add(new protobuf.Field("data", 5, "bytes", "optional"));
+  .add(new protobuf.Field("data", 5, "bytes", "optional"))
+  .add(new protobuf.Field("reason", 12, "string", "optional"));
 new protobuf.Root().define("west").add(MessageType);
 
 interface WireMessage {
@@ -19,6 +23,7 @@ interface WireMessage {
   from?: string;
   id?: string;
   data?: Uint8Array;
+  reason?: string;
 }
 
 const has = (object: object, field: string) => Object.hasOwn(object, field);
@@ -32,11 +37,13 @@ export const pbCodec: Codec = {
     let decoded: WireMessage;
     try {
       decoded = MessageType.decode(payload) as unknown as WireMessage;
-    } catch {
-      return { type: "reply", reply: reply("bad_request") };
+    } catch (error) {
+      // protobufjs reports a missing required field (proto2's `required string event`) as a ProtocolError.
+      return badRequest(
+        error instanceof protobuf.util.ProtocolError ? "missing event" : "not a protobuf Message",
+      );
     }
-    if (hasReplacement(decoded) && !stringsAreUtf8(payload))
-      return { type: "reply", reply: reply("bad_request") };
+    if (hasReplacement(decoded) && !stringsAreUtf8(payload)) return badRequest("a string field is not UTF-8");
     const command: Command = { event: decoded.event };
     if (has(decoded, "channel")) command.channel = decoded.channel;
     if (has(decoded, "id")) command.id = decoded.id;
@@ -50,9 +57,14 @@ export const pbCodec: Codec = {
     if (message.channel !== undefined) wire.channel = message.channel;
     if ("id" in message && message.id !== undefined) wire.id = String(message.id);
     if ("data" in message) wire.data = dataAsBytes(message.data);
+    else if (message.reason !== undefined) wire.reason = message.reason;
     return MessageType.encode(wire).finish();
   },
 };
+
+function badRequest(reason: Reason): Decoded {
+  return { type: "reply", reply: reply("bad_request", undefined, undefined, reason) };
+}
 
 /** Fields 1-4 (event, channel, from, id) are protobuf strings. */
 const STRING_FIELDS = new Set([1, 2, 3, 4]);

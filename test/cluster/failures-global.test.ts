@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "@redis/client";
 import type { RedisServer } from "../../src/devrel/redis-servers.js";
-import type { Reply, WestNode } from "../../src/index.js";
+import type { Reason, Reply, WestNode } from "../../src/index.js";
 import { startWest } from "../../src/index.js";
 import type { RedisOptions } from "../../src/options.js";
+import { PROTOCOL_NAMES } from "../../src/protocols/codec.js";
 import { startWestProcess } from "../helpers/cli-process.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
-import { protocolClient } from "../helpers/ws-client.js";
+import { decodeFrame, protocolClient, type WireCommand } from "../helpers/ws-client.js";
 import { eventually } from "./eventually.js";
 import { Inbox } from "./three-nodes.js";
 
@@ -133,7 +134,12 @@ describe("Redis global mode: failures", { skip }, () => {
 
   it("WAIT for a replica that does not exist: the claim is withdrawn and the reply is internal_error", async () => {
     const strict = (await node({ waitReplicas: 1 }, 400)).client("strict");
-    assert.deepEqual(await strict.reg("w-r1"), { event: "internal_error", from: "west", channel: "w-r1" });
+    assert.deepEqual(await strict.reg("w-r1"), {
+      event: "internal_error",
+      from: "west",
+      channel: "w-r1",
+      reason: "not confirmed by redis replicas",
+    });
     const lenient = (await node()).client("lenient");
     assert.equal((await lenient.reg("w-r1")).event, "registration_succeeded");
   });
@@ -176,12 +182,21 @@ describe("Redis global mode: failures", { skip }, () => {
     assert.equal((await neighbour.send("r-r1", "local")).event, "sending_succeeded");
     await redis.kill9();
     const down = await other.reg("r-new");
-    assert.equal(down.event, "internal_error");
+    assert.deepEqual(down, {
+      event: "internal_error",
+      from: "west",
+      channel: "r-new",
+      reason: "redis unavailable",
+    });
     assert.equal((await other.ping()).event, "pong");
-    assert.equal((await other.pub("r-ps", "lost")).event, "internal_error");
+    const lost = await other.pub("r-ps", "lost");
+    assert.deepEqual([lost.event, lost.reason], ["internal_error", "redis unavailable"]);
     // Its connection to Redis lost, node b delivers nothing to its owners: another node may take them over.
     await eventually("a fenced node answers sends to its own owners internal_error", async () => {
-      return (await neighbour.send("r-r1", "fenced?")).event === "internal_error";
+      const fenced = await neighbour.send("r-r1", "fenced?");
+      if (fenced.event !== "internal_error") return false;
+      assert.equal(fenced.reason, "node fenced");
+      return true;
     });
     await redis.restart();
     await eventually("the owner is told its registration was lost with Redis's data", async () =>
@@ -201,6 +216,55 @@ describe("Redis global mode: failures", { skip }, () => {
       holder.data("r-r1").filter((data) => data !== "fenced?"),
       ["local", "back", "local again"],
     );
+  });
+
+  it("Redis unreachable: WebSocket clients get internal_error with reason redis unavailable, never Redis's error text; text frames as they were", async () => {
+    const own = await redisServer();
+    const west = await startWest({
+      port: 0,
+      host: "127.0.0.1",
+      logLevel: "silent",
+      commandTimeoutMs: 500,
+      dist: "redis",
+      redis: { url: own.url, heartbeatTtlMs: TTL_MS },
+    });
+    nodes.push(west);
+    const wsUrl = (west.url as string).replace(/^http/, "ws");
+    const clients = await Promise.all(PROTOCOL_NAMES.map((p) => protocolClient(wsUrl, p, `u-${p}`)));
+    await own.kill9();
+    for (const client of clients) {
+      const commands: [WireCommand, Reason[]][] = [
+        [{ event: "register", channel: "u-r", id: "1" }, ["redis unavailable"]],
+        [{ event: "publish", channel: "u-p", id: "2", data: "x" }, ["redis unavailable"]],
+        [{ event: "send", channel: "u-s", id: "3", data: "x" }, ["redis unavailable"]],
+        // A subscribe waits for the subscriber connection to come back: it fails with the next failed reconnection
+        // attempt, or at the command deadline if that comes first.
+        [
+          { event: "subscribe", channel: `u-${client.protocol}`, id: "4" },
+          ["redis unavailable", "timed out"],
+        ],
+      ];
+      for (const [command, reasons] of commands) {
+        client.command(command);
+        const frame = await client.socket.take();
+        assert.ok(
+          !/offline|closed|ECONN|socket/i.test(Buffer.from(frame).toString("latin1")),
+          "no Redis text",
+        );
+        if (client.protocol === "text") {
+          assert.equal(frame, `west ${command.channel}:internal_error`);
+          continue;
+        }
+        const { reason, ...fields } = decodeFrame(client.protocol, frame);
+        assert.deepEqual(fields, {
+          event: "internal_error",
+          from: "west",
+          channel: command.channel,
+          id: command.id,
+        });
+        assert.ok(reasons.includes(reason as Reason), `${command.event}: ${reason}`);
+      }
+    }
   });
 
   it("a node holds a Redis subscription only while it has local subscribers", async () => {

@@ -92,7 +92,11 @@ export function oneOwnerSuite(name: string, place: () => RedisPlace, skip: strin
 
       a.west.signal("SIGSTOP");
       const pausedAt = Date.now();
-      assert.equal((await b1.client.send("svc", "during the pause")).event, "internal_error");
+      const unanswered = await b1.client.send("svc", "during the pause");
+      assert.deepEqual(
+        [unanswered.event, unanswered.reason],
+        ["internal_error", "no answer from the owner's node"],
+      );
       assert.equal((await c1.client.reg("svc")).event, "registration_denied", "A is alive: its record stays");
       await sleep(Math.max(0, 2100 - (Date.now() - pausedAt)));
       a.west.signal("SIGCONT");

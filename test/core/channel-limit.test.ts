@@ -4,7 +4,8 @@ import type { Reply } from "../../src/index.js";
 import { delayedAdapter } from "../helpers/delayed-adapter.js";
 import { embeddedNode, recordingClient } from "../helpers/embedded.js";
 
-const failed = (event: string, channel: string): Reply => ({ event, from: "west", channel }) as Reply;
+const failed = (event: string, channel: string): Reply =>
+  ({ event, from: "west", channel, reason: "too many channels on this connection" }) as Reply;
 
 describe("maxChannelsPerConnection: registrations plus subscriptions one client may hold", () => {
   it("a register or subscribe beyond the limit gets its *_failed reply; the client keeps what it has", async () => {

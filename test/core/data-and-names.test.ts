@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Data, Delivery } from "../../src/index.js";
+import type { Data, Delivery, Reason, Reply, ReplyEvent } from "../../src/index.js";
 import { embeddedNode, recordingClient } from "../helpers/embedded.js";
 
 describe("data keeps its kind between native clients", async () => {
@@ -32,42 +32,52 @@ describe("keys and channel names follow PROTOCOL.md's Names", async () => {
   const node = await embeddedNode();
   const client = node.client("namer");
 
-  const invalid: [string, unknown][] = [
-    ["empty", ""],
-    ["a space", "a b"],
-    ["a tab", "a\tb"],
-    ["a newline", "a\n"],
-    ["a non-breaking space", "a\u00a0b"],
-    ["a double quote", 'a"b'],
-    ["a control character", "a\u0001"],
-    ["DEL", "a\u007f"],
-    ["257 bytes", "x".repeat(257)],
-    ["129 two-byte characters (258 bytes)", "é".repeat(129)],
-    ["a lone surrogate", "a\ud800"],
-    ["a right-to-left override (U+202E)", "ab\u202Ecd"],
-    ["a left-to-right isolate (U+2066)", "\u2066ab"],
-    ["a zero-width space (U+200B)", "a\u200Bb"],
-    ["a zero-width joiner (U+200D)", "a\u200Db"],
-    ["a byte order mark (U+FEFF)", "\uFEFFab"],
-    ["a soft hyphen (U+00AD)", "a\u00ADb"],
-    ["a tag character (U+E0041)", "a\u{E0041}"],
-    ["a number", 7],
-    ["an object", { name: "x" }],
+  const invalid: [string, unknown, Reason][] = [
+    ["empty", "", "channel name is empty"],
+    ["a space", "a b", "channel name contains whitespace"],
+    ["a tab", "a\tb", "channel name contains whitespace"],
+    ["a newline", "a\n", "channel name contains whitespace"],
+    ["a non-breaking space", "a\u00a0b", "channel name contains whitespace"],
+    ["a double quote", 'a"b', "channel name contains a quote"],
+    ["a control character", "a\u0001", "channel name contains a control character"],
+    ["DEL", "a\u007f", "channel name contains a control character"],
+    ["257 bytes", "x".repeat(257), "channel name too long"],
+    ["129 two-byte characters (258 bytes)", "é".repeat(129), "channel name too long"],
+    ["a lone surrogate", "a\ud800", "channel name is not valid UTF-8"],
+    ["a right-to-left override (U+202E)", "ab\u202Ecd", "channel name contains a format character"],
+    ["a left-to-right isolate (U+2066)", "\u2066ab", "channel name contains a format character"],
+    ["a zero-width space (U+200B)", "a\u200Bb", "channel name contains a format character"],
+    ["a zero-width joiner (U+200D)", "a\u200Db", "channel name contains a format character"],
+    [
+      "a byte order mark (U+FEFF, whitespace to JavaScript)",
+      "\uFEFFab",
+      "channel name contains a format character",
+    ],
+    ["a soft hyphen (U+00AD)", "a\u00ADb", "channel name contains a format character"],
+    ["a tag character (U+E0041)", "a\u{E0041}", "channel name contains a format character"],
+    ["a number", 7, "channel is not a string"],
+    ["an object", { name: "x" }, "channel is not a string"],
   ];
-  for (const [what, name] of invalid) {
-    it(`a channel name with ${what} gets each command's *_failed reply`, async () => {
+  for (const [what, name, reason] of invalid) {
+    it(`a channel name with ${what} gets each command's *_failed reply: ${reason}`, async () => {
       const ch = name as string;
-      assert.equal((await client.reg(ch)).event, "registration_failed");
-      assert.equal((await client.unreg(ch)).event, "unregistration_failed");
-      assert.equal((await client.send(ch, "x")).event, "sending_failed");
-      assert.equal((await client.sub(ch)).event, "subscription_failed");
-      assert.equal((await client.unsub(ch)).event, "unsubscription_failed");
-      assert.equal((await client.pub(ch, "x")).event, "publication_failed");
+      const failed = (event: ReplyEvent): Reply => ({ event, from: "west", channel: ch, reason });
+      assert.deepEqual(await client.reg(ch), failed("registration_failed"));
+      assert.deepEqual(await client.unreg(ch), failed("unregistration_failed"));
+      assert.deepEqual(await client.send(ch, "x"), failed("sending_failed"));
+      assert.deepEqual(await client.sub(ch), failed("subscription_failed"));
+      assert.deepEqual(await client.unsub(ch), failed("unsubscription_failed"));
+      assert.deepEqual(await client.pub(ch, "x"), failed("publication_failed"));
     });
     it(`a client key with ${what} is refused`, () => {
       assert.throws(() => node.client(name as string), TypeError);
     });
   }
+
+  it("a null channel is a missing channel, as JSON's null is", async () => {
+    const missing = { event: "subscription_failed", from: "west", reason: "missing channel" };
+    assert.deepEqual(await client.sub(null as unknown as string), { ...missing, channel: null });
+  });
 
   const valid = ["x", "x".repeat(256), "é".repeat(128), "user.42/room:1", "日本語", "emoji🙂", "a'b", "{}[]"];
   for (const name of valid) {
@@ -78,11 +88,46 @@ describe("keys and channel names follow PROTOCOL.md's Names", async () => {
     });
   }
 
-  it("data that cannot travel (a function, a bigint, undefined) gets *_failed", async () => {
-    for (const data of [() => 1, 10n, undefined, Symbol("s")]) {
-      assert.equal((await client.pub("ok", data as unknown as Data)).event, "publication_failed");
-      assert.equal((await client.send("ok", data as unknown as Data)).event, "sending_failed");
+  it("data that cannot travel (a function, a bigint, a symbol) gets *_failed: data is not text, JSON or bytes", async () => {
+    for (const data of [() => 1, 10n, Symbol("s")]) {
+      const reason = "data is not text, JSON or bytes";
+      assert.deepEqual(await client.pub("ok", data as unknown as Data), {
+        event: "publication_failed",
+        from: "west",
+        channel: "ok",
+        reason,
+      });
+      assert.deepEqual(await client.send("ok", data as unknown as Data), {
+        event: "sending_failed",
+        from: "west",
+        channel: "ok",
+        reason,
+      });
     }
+  });
+
+  it("no data (undefined) gets *_failed: missing data", async () => {
+    assert.deepEqual(await client.pub("ok", undefined as unknown as Data), {
+      event: "publication_failed",
+      from: "west",
+      channel: "ok",
+      reason: "missing data",
+    });
+    assert.deepEqual(await client.send("ok", undefined as unknown as Data), {
+      event: "sending_failed",
+      from: "west",
+      channel: "ok",
+      reason: "missing data",
+    });
+  });
+
+  it("a bad channel is named before bad data", async () => {
+    assert.deepEqual(await client.send("a b", undefined as unknown as Data), {
+      event: "sending_failed",
+      from: "west",
+      channel: "a b",
+      reason: "channel name contains whitespace",
+    });
   });
 });
 

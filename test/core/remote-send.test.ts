@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { startWest, type WestNode } from "../../src/index.js";
+import { type Reply, startWest, type WestNode } from "../../src/index.js";
 import { Inbox } from "../cluster/three-nodes.js";
 import { FakeNetwork } from "../helpers/fake-network.js";
 
@@ -8,6 +8,10 @@ import { FakeNetwork } from "../helpers/fake-network.js";
  * The one-owner rules of a send to another node, written once in core, on a fake network that delays, reorders
  * and drops messages between nodes.
  */
+/** A reply's event and reason, which say what went wrong and why. */
+const why = ({ event, reason }: Reply) => ({ event, reason });
+const noAnswer = { event: "internal_error", reason: "no answer from the owner's node" };
+
 describe("a send to the owner on another node", () => {
   const started: WestNode[] = [];
   after(() => Promise.all(started.map((node) => node.stop())));
@@ -57,7 +61,7 @@ describe("a send to the owner on another node", () => {
     const owner = new Inbox(n2, "owner");
     await owner.client.reg("svc");
     const sender = n1.client("sender");
-    assert.equal((await sender.send("svc", "answer lost")).event, "internal_error");
+    assert.deepEqual(why(await sender.send("svc", "answer lost")), noAnswer);
     assert.deepEqual(await owner.waitFor("svc", 1), ["answer lost"], "delivered at most once, not retried");
     assert.equal((await n3.client("rival").reg("svc")).event, "registration_denied", "the record stays");
     dropping = false;
@@ -71,7 +75,7 @@ describe("a send to the owner on another node", () => {
     const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
     const owner = new Inbox(n2, "owner");
     await owner.client.reg("svc");
-    assert.equal((await n1.client("sender").send("svc", "lost")).event, "internal_error");
+    assert.deepEqual(why(await n1.client("sender").send("svc", "lost")), noAnswer);
     assert.equal((await n3.client("rival").reg("svc")).event, "registration_denied");
     dropping = false;
     assert.equal((await n3.client("sender").send("svc", "found")).event, "sending_succeeded");
@@ -98,7 +102,7 @@ describe("a send to the owner on another node", () => {
     const sending = n1.client("sender").send("svc", "last words");
     await owner.waitFor("svc", 1);
     network.node("n2").alive = false;
-    assert.equal((await sending).event, "internal_error");
+    assert.deepEqual(why(await sending), noAnswer);
     assert.equal(network.records.has("svc"), false);
     assert.equal((await n3.client("heir").reg("svc")).event, "registration_succeeded");
   });
@@ -108,7 +112,7 @@ describe("a send to the owner on another node", () => {
     const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
     await n2.client("owner").reg("svc");
     network.node("n2").listening = false;
-    assert.equal((await n1.client("sender").send("svc", "x")).event, "internal_error");
+    assert.deepEqual(why(await n1.client("sender").send("svc", "x")), noAnswer);
     assert.deepEqual(network.records.get("svc"), { nodeId: "n2", sessionId: 1 });
   });
 
@@ -118,8 +122,14 @@ describe("a send to the owner on another node", () => {
     const owner = new Inbox(n2, "owner");
     await owner.client.reg("svc");
     network.node("n2").leased = false;
-    assert.equal((await n1.client("sender").send("svc", "fenced")).event, "internal_error");
-    assert.equal((await n2.client("local").send("svc", "fenced too")).event, "internal_error");
+    assert.deepEqual(why(await n1.client("sender").send("svc", "fenced")), {
+      event: "internal_error",
+      reason: "owner's node fenced",
+    });
+    assert.deepEqual(why(await n2.client("local").send("svc", "fenced too")), {
+      event: "internal_error",
+      reason: "node fenced",
+    });
     network.node("n2").leased = true;
     assert.equal((await n1.client("sender").send("svc", "leased")).event, "sending_succeeded");
     assert.deepEqual(await owner.waitFor("svc", 1), ["leased"]);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { describe, it } from "node:test";
+import type { Reason } from "../../src/core/message.js";
 import { PROTOCOL_NAMES, type ProtocolName } from "../../src/protocols/codec.js";
 import {
   connect,
@@ -48,44 +49,71 @@ const jsonReply = (event: string, fields: Record<string, unknown> = {}) => ({
 const pbReply = (event: string, fields: Record<string, unknown> = {}) => ({
   reply: { event, from: "west", ...fields },
 });
+/** bad_request, as a JSON or protobuf client reads it: with why (and the id, when JSON could read it). */
+const badRequest = (reason: Reason, fields: Record<string, unknown> = {}) => ({
+  reply: { event: "bad_request", from: "west", ...fields, reason },
+});
 
 const LONG = "x".repeat(257);
 const INVALID_UTF8 = new Uint8Array([0x70, 0x69, 0xff, 0xfe]);
 
 const CASES: Record<ProtocolName, BadCase[]> = {
   json: [
-    { what: "invalid JSON", frame: { text: '{"event":"ping"' }, outcome: jsonReply("bad_request") },
-    { what: "plain words", frame: { text: "ping" }, outcome: jsonReply("bad_request") },
-    { what: "a JSON array", frame: { text: '[{"event":"ping"}]' }, outcome: jsonReply("bad_request") },
-    { what: "a JSON number", frame: { text: "7" }, outcome: jsonReply("bad_request") },
-    { what: "a JSON string", frame: { text: '"ping"' }, outcome: jsonReply("bad_request") },
-    { what: "JSON null", frame: { text: "null" }, outcome: jsonReply("bad_request") },
+    { what: "invalid JSON", frame: { text: '{"event":"ping"' }, outcome: badRequest("not JSON") },
+    { what: "plain words", frame: { text: "ping" }, outcome: badRequest("not JSON") },
+    { what: "a JSON array", frame: { text: '[{"event":"ping"}]' }, outcome: badRequest("not a JSON object") },
+    { what: "a JSON number", frame: { text: "7" }, outcome: badRequest("not a JSON object") },
+    { what: "a JSON string", frame: { text: '"ping"' }, outcome: badRequest("not a JSON object") },
+    { what: "JSON null", frame: { text: "null" }, outcome: badRequest("not a JSON object") },
     {
       what: "a missing event",
       frame: json({ channel: "c", id: "1" }),
-      outcome: jsonReply("bad_request", { id: "1" }),
+      outcome: badRequest("missing event", { id: "1" }),
     },
     {
       what: "a numeric event",
       frame: json({ event: 5, id: 2 }),
-      outcome: jsonReply("bad_request", { id: 2 }),
+      outcome: badRequest("event is not a string", { id: 2 }),
     },
-    { what: "an object id", frame: json({ event: "ping", id: { a: 1 } }), outcome: jsonReply("bad_request") },
-    { what: "a boolean id", frame: json({ event: "ping", id: true }), outcome: jsonReply("bad_request") },
+    {
+      what: "an object id",
+      frame: json({ event: "ping", id: { a: 1 } }),
+      outcome: badRequest("id is not a string or a number"),
+    },
+    {
+      what: "a boolean id",
+      frame: json({ event: "ping", id: true }),
+      outcome: badRequest("id is not a string or a number"),
+    },
     {
       what: "a numeric channel",
       frame: json({ event: "register", channel: 5, id: "3" }),
-      outcome: jsonReply("bad_request", { id: "3" }),
+      outcome: badRequest("channel is not a string", { id: "3" }),
     },
     {
       what: "data beyond a double's range",
       frame: { text: '{"event":"publish","channel":"c","data":1e400,"id":"d"}' },
-      outcome: jsonReply("bad_request", { id: "d" }),
+      outcome: badRequest("number out of range", { id: "d" }),
     },
     {
       what: "an id beyond a double's range",
       frame: { text: '{"event":"ping","id":1e400}' },
-      outcome: jsonReply("bad_request"),
+      outcome: badRequest("number out of range"),
+    },
+    {
+      what: "an encoding other than base64",
+      frame: json({ event: "publish", channel: "c", data: "00ff", encoding: "hex", id: "e" }),
+      outcome: badRequest("encoding is not base64", { id: "e" }),
+    },
+    {
+      what: "base64 data that is not a string",
+      frame: json({ event: "publish", channel: "c", data: [1], encoding: "base64" }),
+      outcome: badRequest("base64 data is not a string"),
+    },
+    {
+      what: "invalid base64",
+      frame: json({ event: "send", channel: "c", data: "AP8", encoding: "base64" }),
+      outcome: badRequest("invalid base64"),
     },
     {
       what: "a binary frame",
@@ -97,7 +125,7 @@ const CASES: Record<ProtocolName, BadCase[]> = {
       frame: { binary: new Uint8Array() },
       outcome: jsonReply("bad_encoding"),
     },
-    { what: "an empty text frame", frame: { text: "" }, outcome: jsonReply("bad_request") },
+    { what: "an empty text frame", frame: { text: "" }, outcome: badRequest("not JSON") },
     {
       what: "an unknown command",
       frame: json({ event: "shout", channel: "c", id: "u" }),
@@ -106,22 +134,28 @@ const CASES: Record<ProtocolName, BadCase[]> = {
     {
       what: "a channel with a space",
       frame: json({ event: "register", channel: "a b" }),
-      outcome: jsonReply("registration_failed", { channel: "a b" }),
+      outcome: jsonReply("registration_failed", {
+        channel: "a b",
+        reason: "channel name contains whitespace",
+      }),
     },
     {
       what: "a channel with a quote",
       frame: json({ event: "subscribe", channel: 'a"b' }),
-      outcome: jsonReply("subscription_failed", { channel: 'a"b' }),
+      outcome: jsonReply("subscription_failed", { channel: 'a"b', reason: "channel name contains a quote" }),
     },
     {
       what: "a channel with a control character",
       frame: json({ event: "publish", channel: "a\u0000b", data: "x" }),
-      outcome: jsonReply("publication_failed", { channel: "a\u0000b" }),
+      outcome: jsonReply("publication_failed", {
+        channel: "a\u0000b",
+        reason: "channel name contains a control character",
+      }),
     },
     {
       what: "a channel of 257 bytes",
       frame: json({ event: "send", channel: LONG, data: "x" }),
-      outcome: jsonReply("sending_failed", { channel: LONG }),
+      outcome: jsonReply("sending_failed", { channel: LONG, reason: "channel name too long" }),
     },
     { what: "invalid UTF-8 in a text frame", frame: { textBytes: INVALID_UTF8 }, outcome: { close: 1007 } },
   ],
@@ -184,18 +218,22 @@ const CASES: Record<ProtocolName, BadCase[]> = {
     {
       what: "garbage",
       frame: { binary: new Uint8Array([0xff, 0xff, 0xff, 0x01]) },
-      outcome: pbReply("bad_request"),
+      outcome: badRequest("not a protobuf Message"),
     },
-    { what: "an empty binary frame", frame: { binary: new Uint8Array() }, outcome: pbReply("bad_request") },
+    {
+      what: "an empty binary frame",
+      frame: { binary: new Uint8Array() },
+      outcome: badRequest("missing event"),
+    },
     {
       what: "a Message without event",
       frame: { binary: new Uint8Array([0x12, 0x01, 0x63]) },
-      outcome: pbReply("bad_request"),
+      outcome: badRequest("missing event"),
     },
     {
       what: "a channel that is not UTF-8",
       frame: { binary: new Uint8Array([0x0a, 8, ...Buffer.from("register"), 0x12, 2, 0x63, 0xff]) },
-      outcome: pbReply("bad_request"),
+      outcome: badRequest("a string field is not UTF-8"),
     },
     { what: "a text frame", frame: { text: "ping" }, outcome: { reply: "bad_encoding" } },
     { what: "an empty text frame", frame: { text: "" }, outcome: { reply: "bad_encoding" } },
@@ -207,22 +245,22 @@ const CASES: Record<ProtocolName, BadCase[]> = {
     {
       what: "a channel with a space",
       frame: { binary: pbFrame({ event: "register", channel: "a b" }) },
-      outcome: pbReply("registration_failed", { channel: "a b" }),
+      outcome: pbReply("registration_failed", { channel: "a b", reason: "channel name contains whitespace" }),
     },
     {
       what: "a channel with a quote",
       frame: { binary: pbFrame({ event: "subscribe", channel: 'a"b' }) },
-      outcome: pbReply("subscription_failed", { channel: 'a"b' }),
+      outcome: pbReply("subscription_failed", { channel: 'a"b', reason: "channel name contains a quote" }),
     },
     {
       what: "a channel with a control character",
       frame: { binary: pbFrame({ event: "publish", channel: "a\nb", data: "x" }) },
-      outcome: pbReply("publication_failed", { channel: "a\nb" }),
+      outcome: pbReply("publication_failed", { channel: "a\nb", reason: "channel name contains whitespace" }),
     },
     {
       what: "a channel of 257 bytes",
       frame: { binary: pbFrame({ event: "send", channel: LONG, data: "x" }) },
-      outcome: pbReply("sending_failed", { channel: LONG }),
+      outcome: pbReply("sending_failed", { channel: LONG, reason: "channel name too long" }),
     },
     { what: "invalid UTF-8 in a text frame", frame: { textBytes: INVALID_UTF8 }, outcome: { close: 1007 } },
   ],

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Reason } from "../../src/core/message.js";
 import { PROTOCOL_NAMES, type ProtocolName } from "../../src/protocols/codec.js";
 import {
   connect,
+  decodeFrame,
   listeningNode,
   type ProtocolClient,
   pbFrame,
@@ -11,25 +13,45 @@ import {
   watchedAdapter,
 } from "../helpers/ws-client.js";
 
-/** The reply a client of `protocol` reads: text replies carry no id; the text pong is the bare frame `pong`. */
-function expected(protocol: ProtocolName, event: string, channel?: string, id?: string): WireMessage {
+/**
+ * The reply a client of `protocol` reads: text replies carry no id and no reason; the text pong is the bare frame
+ * `pong`.
+ */
+function expected(
+  protocol: ProtocolName,
+  event: string,
+  channel?: string,
+  id?: string,
+  reason?: Reason,
+): WireMessage {
   if (protocol === "text") return event === "pong" ? { event } : { event, from: "west", channel };
   const message: WireMessage = { event, from: "west" };
   if (channel !== undefined) message.channel = channel;
   if (id !== undefined) message.id = id;
+  if (reason !== undefined) message.reason = reason;
   return message;
+}
+
+/** The exact text frame of a reply, as the original WEST wrote it (no reason: the text protocol is as it was). */
+function textReply(event: string, channel?: string): string {
+  if (event === "pong") return event;
+  return channel === undefined ? `west:${event}` : `west ${channel}:${event}`;
 }
 
 function delivery(protocol: ProtocolName, from: string, channel: string, text: string): WireMessage {
   return { event: "new_message", from, channel, data: protocol === "pb" ? Buffer.from(text, "utf8") : text };
 }
 
-const INVALID_CHANNELS: [string, string][] = [
-  ["a double quote", 'a"b'],
-  ["a control character", "a\u0001b"],
-  ["257 bytes", "x".repeat(257)],
-  ["a right-to-left override (U+202E, format character)", "report\u202Efdp.exe"],
-  ["a zero-width space (U+200B, format character)", "a\u200Bb"],
+const INVALID_CHANNELS: [string, string, Reason][] = [
+  ["a double quote", 'a"b', "channel name contains a quote"],
+  ["a control character", "a\u0001b", "channel name contains a control character"],
+  ["257 bytes", "x".repeat(257), "channel name too long"],
+  [
+    "a right-to-left override (U+202E, format character)",
+    "report\u202Efdp.exe",
+    "channel name contains a format character",
+  ],
+  ["a zero-width space (U+200B, format character)", "a\u200Bb", "channel name contains a format character"],
 ];
 
 describe("the command table over WebSockets", async () => {
@@ -43,18 +65,27 @@ describe("the command table over WebSockets", async () => {
       const client = (name: string): Promise<ProtocolClient> =>
         protocolClient(node.wsUrl, protocol, `${protocol}-${name}`);
       const channel = (name: string) => `${protocol}-${name}-${++n}`;
-      /** Checks the reply to `command`; `id` is sent and must come back on json and pb. */
+      /**
+       * Checks the reply to `command`; `id` is sent and must come back on json and pb, with `reason` when given;
+       * a text reply is checked frame for frame.
+       */
       const answers = async (
         c: ProtocolClient,
         command: { event: string; channel?: string; data?: unknown },
         event: string,
+        reason?: Reason,
       ) => {
         const id = `id-${++n}`;
-        assert.deepEqual(
-          await c.request({ ...command, id }),
-          expected(protocol, event, command.channel, id),
-          `${JSON.stringify(command)} is answered ${event}`,
-        );
+        c.command({ ...command, id });
+        const frame = await c.socket.take();
+        const what = `${JSON.stringify(command)} is answered ${event}${reason === undefined ? "" : ` (${reason})`}`;
+        if (protocol === "text") assert.equal(frame, textReply(event, command.channel), what);
+        else
+          assert.deepEqual(
+            decodeFrame(protocol, frame),
+            expected(protocol, event, command.channel, id, reason),
+            what,
+          );
       };
 
       it("ping is answered pong", async () => {
@@ -71,15 +102,20 @@ describe("the command table over WebSockets", async () => {
         await answers(b, { event: "register", channel: ch }, "registration_denied");
       });
 
-      for (const [what, name] of INVALID_CHANNELS) {
-        it(`a channel name with ${what} gets each command's *_failed reply`, async () => {
-          const a = await client("invalid");
-          await answers(a, { event: "register", channel: name }, "registration_failed");
-          await answers(a, { event: "unregister", channel: name }, "unregistration_failed");
-          await answers(a, { event: "send", channel: name, data: "x" }, "sending_failed");
-          await answers(a, { event: "subscribe", channel: name }, "subscription_failed");
-          await answers(a, { event: "unsubscribe", channel: name }, "unsubscription_failed");
-          await answers(a, { event: "publish", channel: name, data: "x" }, "publication_failed");
+      /** Each command's *_failed reply for `channel`, with `reason` (json, pb) or frame for frame (text). */
+      const failsEveryCommand = async (channel: string | undefined, reason: Reason) => {
+        const a = await client("invalid");
+        await answers(a, { event: "register", channel }, "registration_failed", reason);
+        await answers(a, { event: "unregister", channel }, "unregistration_failed", reason);
+        await answers(a, { event: "send", channel, data: "x" }, "sending_failed", reason);
+        await answers(a, { event: "subscribe", channel }, "subscription_failed", reason);
+        await answers(a, { event: "unsubscribe", channel }, "unsubscription_failed", reason);
+        await answers(a, { event: "publish", channel, data: "x" }, "publication_failed", reason);
+      };
+
+      for (const [what, name, reason] of INVALID_CHANNELS) {
+        it(`a channel name with ${what} gets each command's *_failed reply${protocol === "text" ? "" : `: ${reason}`}`, async () => {
+          await failsEveryCommand(name, reason);
         });
       }
 
@@ -97,33 +133,71 @@ describe("the command table over WebSockets", async () => {
           a.socket.send('reg ""');
           assert.equal(await a.socket.take(), "west :registration_failed");
         });
+
+        it("a quoted channel with whitespace is an invalid channel, and its reply frame is as it was", async () => {
+          const a = await client("space-channel");
+          a.socket.send('sub "a b"');
+          assert.equal(await a.socket.take(), "west a b:subscription_failed");
+        });
       } else {
-        it("a command without a channel gets its *_failed reply", async () => {
-          const a = await client("no-channel");
-          await answers(a, { event: "register" }, "registration_failed");
-          await answers(a, { event: "unregister" }, "unregistration_failed");
-          await answers(a, { event: "send", data: "x" }, "sending_failed");
-          await answers(a, { event: "subscribe" }, "subscription_failed");
-          await answers(a, { event: "unsubscribe" }, "unsubscription_failed");
-          await answers(a, { event: "publish", data: "x" }, "publication_failed");
+        it("a command without a channel gets its *_failed reply: missing channel", async () => {
+          await failsEveryCommand(undefined, "missing channel");
         });
 
-        it("an empty channel gets its *_failed reply", async () => {
-          const a = await client("empty-channel");
-          await answers(a, { event: "register", channel: "" }, "registration_failed");
-          await answers(a, { event: "subscribe", channel: "" }, "subscription_failed");
+        it("an empty channel gets its *_failed reply: channel name is empty", async () => {
+          await failsEveryCommand("", "channel name is empty");
         });
 
-        it("send and publish without data fail, also to a live owner and subscriber", async () => {
+        for (const [what, name] of [
+          ["a space", "a b"],
+          ["a tab", "a\tb"],
+          ["a no-break space (U+00A0)", "a\u00a0b"],
+        ]) {
+          it(`a channel name with ${what} gets each command's *_failed reply: channel name contains whitespace`, async () => {
+            await failsEveryCommand(name, "channel name contains whitespace");
+          });
+        }
+
+        it("a channel name whose first bad character is a quote is named for it, not for the space after it", async () => {
+          await failsEveryCommand('a" b', "channel name contains a quote");
+        });
+
+        it("a channel name both too long and with a space is named too long", async () => {
+          await failsEveryCommand(`${"x".repeat(256)} `, "channel name too long");
+        });
+
+        it("send and publish without data fail, also to a live owner and subscriber: missing data", async () => {
           const owner = await client("nodata-owner");
           const sender = await client("nodata-sender");
           const ch = channel("nodata");
           await answers(owner, { event: "register", channel: ch }, "registration_succeeded");
           await answers(owner, { event: "subscribe", channel: ch }, "subscription_succeeded");
-          await answers(sender, { event: "send", channel: ch }, "sending_failed");
-          await answers(sender, { event: "publish", channel: ch }, "publication_failed");
+          await answers(sender, { event: "send", channel: ch }, "sending_failed", "missing data");
+          await answers(sender, { event: "publish", channel: ch }, "publication_failed", "missing data");
           await answers(owner, { event: "ping" }, "pong");
           assert.deepEqual(owner.socket.received, [], "nothing was delivered");
+        });
+      }
+
+      if (protocol === "json") {
+        it("a channel name with a lone surrogate (a JSON escape) gets *_failed: channel name is not valid UTF-8", async () => {
+          await failsEveryCommand("a\ud800", "channel name is not valid UTF-8");
+        });
+
+        it("null data is missing data", async () => {
+          const a = await client("null-data");
+          await answers(
+            a,
+            { event: "send", channel: channel("n"), data: null },
+            "sending_failed",
+            "missing data",
+          );
+          await answers(
+            a,
+            { event: "publish", channel: channel("n"), data: null },
+            "publication_failed",
+            "missing data",
+          );
         });
       }
 

@@ -70,17 +70,35 @@ describe("maxChannelsPerConnection over WebSockets", async () => {
     [
       "json",
       { event: "subscribe", channel: "one-more", id: 7 },
-      { event: "subscription_failed", from: "west", channel: "one-more", id: 7 },
+      {
+        event: "subscription_failed",
+        from: "west",
+        channel: "one-more",
+        id: 7,
+        reason: "too many channels on this connection",
+      },
     ],
     [
       "json",
       { event: "register", channel: "one-more", id: "r" },
-      { event: "registration_failed", from: "west", channel: "one-more", id: "r" },
+      {
+        event: "registration_failed",
+        from: "west",
+        channel: "one-more",
+        id: "r",
+        reason: "too many channels on this connection",
+      },
     ],
     [
       "pb",
       { event: "subscribe", channel: "one-more", id: "9" },
-      { event: "subscription_failed", from: "west", channel: "one-more", id: "9" },
+      {
+        event: "subscription_failed",
+        from: "west",
+        channel: "one-more",
+        id: "9",
+        reason: "too many channels on this connection",
+      },
     ],
     [
       "text",
@@ -122,6 +140,7 @@ describe("maxChannelsPerConnection over WebSockets", async () => {
         from: "west",
         channel: `bs${i + 3}`,
         id: i + 3,
+        reason: "too many channels on this connection",
       });
     }
     assert.equal(await client.event({ event: "unsubscribe", channel: "bs0" }), "unsubscription_succeeded");
@@ -340,6 +359,7 @@ describe("maxChannelBytes and maxKeyBytes", async () => {
         from: "west",
         channel: long,
         id: event,
+        reason: "channel name too long",
       });
     }
     assert.equal(await client.event({ event: "register", channel: eightBytes }), "registration_succeeded");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { JWTPayload } from "jose";
 import type { RedisServer } from "../../src/devrel/redis-servers.js";
-import { type PermissionsConfig, startWest, type WestNode } from "../../src/index.js";
+import { type PermissionsConfig, type Reason, startWest, type WestNode } from "../../src/index.js";
 import type { WestOptions } from "../../src/options.js";
 import { PROTOCOL_NAMES, type ProtocolName } from "../../src/protocols/codec.js";
 import { Inbox } from "../cluster/three-nodes.js";
@@ -13,7 +13,13 @@ import { startWestProcess } from "../helpers/cli-process.js";
 import { capturingLogger } from "../helpers/log-capture.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import { TEST_SECRET, token } from "../helpers/tokens.js";
-import { connect, listeningNode, ProtocolClient, type WireMessage } from "../helpers/ws-client.js";
+import {
+  connect,
+  decodeFrame,
+  listeningNode,
+  ProtocolClient,
+  type WireMessage,
+} from "../helpers/ws-client.js";
 
 const PERMISSIONS: PermissionsConfig = {
   default: "deny",
@@ -34,24 +40,27 @@ async function authed(node: Node, protocol: ProtocolName, sub: string, claims: J
   return new ProtocolClient(await connect(node.wsUrl, protocol, sub, `?token=${jwt}`), protocol, sub);
 }
 
-/** The reply as `protocol` shows it: the text protocol has no id. */
-function replyOf(protocol: ProtocolName, event: string, channel: string, id: string): WireMessage {
-  return protocol === "text" ? { event, from: "west", channel } : { event, from: "west", channel, id };
-}
+const DENIED: Reason = "not allowed by the channel permissions";
 
 let ids = 0;
-/** Sends `command` with a fresh id and checks the reply's event, channel and id. */
+/**
+ * Sends `command` with a fresh id and checks the reply's event, channel, id and reason (permission_denied's by
+ * default); the text protocol's frame for frame (no id, no reason).
+ */
 async function answers(
   client: ProtocolClient,
   command: { event: string; channel: string; data?: string },
   event: string,
+  reason: Reason | undefined = event === "permission_denied" ? DENIED : undefined,
 ): Promise<void> {
   const id = `p${++ids}`;
-  assert.deepEqual(
-    await client.request({ ...command, id }),
-    replyOf(client.protocol, event, command.channel, id),
-    `${client.key}: ${command.event} ${command.channel}`,
-  );
+  client.command({ ...command, id });
+  const frame = await client.socket.take();
+  const what = `${client.key}: ${command.event} ${command.channel}`;
+  if (client.protocol === "text") return assert.equal(frame, `west ${command.channel}:${event}`, what);
+  const expected: WireMessage = { event, from: "west", channel: command.channel, id };
+  if (reason !== undefined) expected.reason = reason;
+  assert.deepEqual(decodeFrame(client.protocol, frame), expected, what);
 }
 
 /** Nothing was delivered to `client` before this point: its next frame is the answer to a ping. */
@@ -136,8 +145,13 @@ describe("permissions with tokens, one node", async () => {
 
   it("an invalid channel name is answered *_failed, as without permissions", async () => {
     const guest = await authed(node, "json", "sloppy");
-    await answers(guest, { event: "register", channel: "a b" }, "registration_failed");
-    await answers(guest, { event: "publish", channel: "" }, "publication_failed");
+    await answers(
+      guest,
+      { event: "register", channel: "a b" },
+      "registration_failed",
+      "channel name contains whitespace",
+    );
+    await answers(guest, { event: "publish", channel: "" }, "publication_failed", "channel name is empty");
   });
 
   it("each denial is logged at info with the key, command and channel", () => {
@@ -168,6 +182,7 @@ describe("permissions with tokens, one node", async () => {
       event: "permission_denied",
       from: "west",
       channel: "news.native",
+      reason: DENIED,
     });
     assert.equal((await plain.reg("user.plain.inbox")).event, "registration_succeeded");
     const member = node.client("m", undefined, { claims: { team: "green", role: "member" } });

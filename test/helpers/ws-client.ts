@@ -113,7 +113,7 @@ export function pbMessage(frame: Received): Record<string, unknown> {
   return MessageType.toObject(MessageType.decode(frame)) as Record<string, unknown>;
 }
 
-/** The five fields of PROTOCOL.md's Message (plus the JSON protocol's `encoding`), as a client reads them. */
+/** The five fields of PROTOCOL.md's Message (plus JSON's `encoding`, and v2's `reason`), as a client reads them. */
 export interface WireMessage {
   event: string;
   channel?: string;
@@ -121,6 +121,7 @@ export interface WireMessage {
   id?: string | number;
   data?: unknown;
   encoding?: string;
+  reason?: string;
 }
 
 /** A command as a test writes it, before a protocol puts it on the wire. */

@@ -4,11 +4,13 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import protobuf from "protobufjs";
 import {
+  BAD_REQUEST_REASONS,
   COMMANDS,
   type Command,
   type Data,
   type Delivery,
   type JsonValue,
+  REASONS,
   REPLY_EVENTS,
   type Reply,
   type RequestId,
@@ -55,6 +57,12 @@ function assertWellFormed(codec: Codec, decoded: Decoded): void {
       assert.equal(reply.from, "west");
       assert.ok(reply.channel === undefined);
       assertId(reply.id);
+      if (reply.event === "bad_request")
+        assert.ok(
+          (BAD_REQUEST_REASONS as readonly string[]).includes(reply.reason as string),
+          `bad_request says why, from the list: ${reply.reason}`,
+        );
+      else assert.equal(reply.reason, undefined, `${reply.event} has no reason`);
       return;
     }
     case "command": {
@@ -461,6 +469,7 @@ const replyMessage: fc.Arbitrary<Reply> = fc
     event: fc.constantFrom(...REPLY_EVENTS),
     channel: fc.option(wellFormedString),
     id: fc.option(jsonId),
+    reason: fc.option(fc.constantFrom(...REASONS)),
   })
   .map(({ event, ...optional }) => ({ event, ...withOptional(optional), from: "west" as const }));
 const deliveryMessage: fc.Arbitrary<Delivery> = fc
@@ -491,7 +500,7 @@ function clientReads(protocol: ProtocolName, frame: string | Uint8Array): Record
 }
 
 describe("codec properties: what the server sends reads back, as a client reads it, as what was sent", () => {
-  it("json: a reply is the same object, id of the same JSON type", () => {
+  it("json: a reply is the same object, id of the same JSON type, reason only when it has one", () => {
     fc.assert(
       fc.property(replyMessage, (sent) => {
         assert.deepEqual(clientReads("json", jsonCodec.encode(sent)), { ...sent });
@@ -500,7 +509,7 @@ describe("codec properties: what the server sends reads back, as a client reads 
     );
   });
 
-  it("pb: a reply is the same Message, id as a string; bad_encoding is the text frame", () => {
+  it("pb: a reply is the same Message, id as a string, reason only when it has one; bad_encoding is the text frame", () => {
     fc.assert(
       fc.property(replyMessage, (sent) => {
         const frame = pbCodec.encode(sent);
@@ -513,9 +522,11 @@ describe("codec properties: what the server sends reads back, as a client reads 
     );
   });
 
-  it("text: a reply is its event and channel (pong and bad_encoding alone, no id)", () => {
+  it("text: a reply is its event and channel (pong and bad_encoding alone, no id, no reason)", () => {
     fc.assert(
       fc.property(replyMessage, (sent) => {
+        const { reason: _unsent, ...v1 } = sent;
+        assert.equal(textCodec.encode(sent), textCodec.encode(v1), "the same frame as without a reason");
         const read = clientReads("text", textCodec.encode(sent));
         if (sent.event === "pong" || sent.event === "bad_encoding")
           return assert.deepEqual(read, { event: sent.event });

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Command, Data, Delivery, Message, RequestId } from "../../src/core/message.js";
+import type { Command, Data, Delivery, Message, Reason, RequestId } from "../../src/core/message.js";
 import { reply } from "../../src/core/message.js";
 import type { Decoded } from "../../src/protocols/codec.js";
 import { jsonCodec } from "../../src/protocols/json.js";
 
 const decode = (text: string): Decoded => jsonCodec.decode(Buffer.from(text, "utf8"), false);
 const command = (fields: Command): Decoded => ({ type: "command", command: fields });
-const badRequest = (id?: RequestId): Decoded => ({
+const badRequest = (reason: Reason, id?: RequestId): Decoded => ({
   type: "reply",
-  reply: reply("bad_request", undefined, id),
+  reply: reply("bad_request", undefined, id, reason),
 });
 const encoded = (message: Message): unknown => JSON.parse(jsonCodec.encode(message) as string);
 const delivery = (data: Data): Delivery => ({ event: "new_message", from: "u2", channel: "c1", data });
@@ -53,15 +53,21 @@ describe("JSON protocol: decoding commands", () => {
   }
 
   it("a number too large for a double is not data: it cannot reach anyone as sent", () => {
-    assert.deepEqual(decode('{"event":"publish","channel":"c1","data":-1e400,"id":"5"}'), badRequest("5"));
+    assert.deepEqual(
+      decode('{"event":"publish","channel":"c1","data":-1e400,"id":"5"}'),
+      badRequest("number out of range", "5"),
+    );
   });
 
   it("a number too large for a double inside data is not data either (it would arrive as null)", () => {
     assert.deepEqual(
       decode('{"event":"publish","channel":"c1","data":{"a":[1,1e400]},"id":6}'),
-      badRequest(6),
+      badRequest("number out of range", 6),
     );
-    assert.deepEqual(decode('{"event":"send","channel":"r1","data":[-2E+999]}'), badRequest());
+    assert.deepEqual(
+      decode('{"event":"send","channel":"r1","data":[-2E+999]}'),
+      badRequest("number out of range"),
+    );
     assert.deepEqual(
       decode('{"event":"publish","channel":"c1","data":{"tiny":1e-400,"big":1e300}}'),
       command({ event: "publish", channel: "c1", data: { tiny: 0, big: 1e300 } }),
@@ -97,31 +103,36 @@ describe("JSON protocol: decoding commands", () => {
 });
 
 describe("JSON protocol: frames that cannot be read get bad_request", () => {
-  const bad: [string, string, RequestId?][] = [
-    ["invalid JSON", '{"event":"ping"'],
-    ["not JSON at all", "ping"],
-    ["an empty frame", ""],
-    ["a JSON array", '[{"event":"ping"}]'],
-    ["a JSON number", "42"],
-    ["a JSON string", '"ping"'],
-    ["JSON null", "null"],
-    ["JSON true", "true"],
-    ["a missing event", '{"channel":"c1"}'],
-    ["a missing event, with the id kept", '{"channel":"c1","id":"9"}', "9"],
-    ["a numeric event", '{"event":1,"id":2}', 2],
-    ["a null event", '{"event":null}'],
-    ["an object event", '{"event":{"name":"ping"}}'],
-    ["an object id", '{"event":"ping","id":{"n":1}}'],
-    ["a boolean id", '{"event":"ping","id":true}'],
-    ["an array id", '{"event":"ping","id":["1"]}'],
-    ["a numeric channel", '{"event":"register","channel":5,"id":"3"}', "3"],
-    ["an object channel", '{"event":"subscribe","channel":{},"id":4}', 4],
-    ["a boolean channel", '{"event":"subscribe","channel":false}'],
-    ["a number id too large for a double (it could not come back unchanged)", '{"event":"ping","id":1e400}'],
+  const bad: [string, string, Reason, RequestId?][] = [
+    ["invalid JSON", '{"event":"ping"', "not JSON"],
+    ["not JSON at all", "ping", "not JSON"],
+    ["an empty frame", "", "not JSON"],
+    ["a JSON array", '[{"event":"ping"}]', "not a JSON object"],
+    ["a JSON number", "42", "not a JSON object"],
+    ["a JSON string", '"ping"', "not a JSON object"],
+    ["JSON null", "null", "not a JSON object"],
+    ["JSON true", "true", "not a JSON object"],
+    ["a missing event", '{"channel":"c1"}', "missing event"],
+    ["a missing event, with the id kept", '{"channel":"c1","id":"9"}', "missing event", "9"],
+    ["a numeric event", '{"event":1,"id":2}', "event is not a string", 2],
+    ["a null event", '{"event":null}', "missing event"],
+    ["an object event", '{"event":{"name":"ping"}}', "event is not a string"],
+    ["an object id", '{"event":"ping","id":{"n":1}}', "id is not a string or a number"],
+    ["a boolean id", '{"event":"ping","id":true}', "id is not a string or a number"],
+    ["an array id", '{"event":"ping","id":["1"]}', "id is not a string or a number"],
+    ["a numeric channel", '{"event":"register","channel":5,"id":"3"}', "channel is not a string", "3"],
+    ["an object channel", '{"event":"subscribe","channel":{},"id":4}', "channel is not a string", 4],
+    ["a boolean channel", '{"event":"subscribe","channel":false}', "channel is not a string"],
+    [
+      "a number id too large for a double (it could not come back unchanged)",
+      '{"event":"ping","id":1e400}',
+      "number out of range",
+    ],
+    ["a bad id before a missing event: the id is named", '{"id":true}', "id is not a string or a number"],
   ];
-  for (const [what, frame, id] of bad) {
-    it(what, () => {
-      assert.deepEqual(decode(frame), badRequest(id));
+  for (const [what, frame, reason, id] of bad) {
+    it(`${what}: ${reason}`, () => {
+      assert.deepEqual(decode(frame), badRequest(reason, id));
     });
   }
 
@@ -132,6 +143,10 @@ describe("JSON protocol: frames that cannot be read get bad_request", () => {
       from: "west",
       id: "9",
     });
+    assert.equal(
+      jsonCodec.encode(reply("bad_request", undefined, "9", "missing event")),
+      '{"event":"bad_request","from":"west","id":"9","reason":"missing event"}',
+    );
   });
 });
 
@@ -159,6 +174,17 @@ describe("JSON protocol: encoding replies and deliveries", () => {
       from: "west",
       id: 3,
     });
+  });
+
+  it("a reply with a reason carries it after the v1 fields; one without has no reason field", () => {
+    assert.equal(
+      jsonCodec.encode(reply("registration_failed", "a b", "7", "channel name contains whitespace")),
+      '{"event":"registration_failed","from":"west","channel":"a b","id":"7","reason":"channel name contains whitespace"}',
+    );
+    assert.equal(
+      jsonCodec.encode(reply("registration_failed", "a", 7)),
+      '{"event":"registration_failed","from":"west","channel":"a","id":7}',
+    );
   });
 
   it("a numeric id comes back as a number, a string id as a string", () => {
@@ -234,25 +260,25 @@ describe('JSON protocol: binary data as "encoding":"base64" (ext)', () => {
     });
   });
 
-  const unreadable: [string, string][] = [
-    ["invalid base64", '"AP8K!"'],
-    ["base64 without its padding", '"AP8"'],
-    ["data that is not a string", "[1,2]"],
-    ["no data", "null"],
+  const unreadable: [string, string, Reason][] = [
+    ["invalid base64", '"AP8K!"', "invalid base64"],
+    ["base64 without its padding", '"AP8"', "invalid base64"],
+    ["data that is not a string", "[1,2]", "base64 data is not a string"],
+    ["no data", "null", "base64 data is not a string"],
   ];
-  for (const [what, data] of unreadable) {
-    it(`${what} with encoding base64 gets bad_request`, () => {
+  for (const [what, data, reason] of unreadable) {
+    it(`${what} with encoding base64 gets bad_request: ${reason}`, () => {
       assert.deepEqual(
         decode(`{"event":"publish","channel":"c1","data":${data},"encoding":"base64","id":"b"}`),
-        badRequest("b"),
+        badRequest(reason, "b"),
       );
     });
   }
 
-  it("an encoding other than base64 gets bad_request", () => {
+  it("an encoding other than base64 gets bad_request: encoding is not base64", () => {
     assert.deepEqual(
       decode('{"event":"publish","channel":"c1","data":"00ff","encoding":"hex"}'),
-      badRequest(),
+      badRequest("encoding is not base64"),
     );
   });
 

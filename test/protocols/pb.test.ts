@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
-import type { Command, Data, Delivery, Message } from "../../src/core/message.js";
+import type { Command, Data, Delivery, Message, Reason } from "../../src/core/message.js";
 import { reply } from "../../src/core/message.js";
 import type { Decoded } from "../../src/protocols/codec.js";
 import { MessageType, pbCodec } from "../../src/protocols/pb.js";
@@ -21,7 +21,10 @@ const onWire = (message: Message): Record<string, unknown> => {
   const decoded = MessageType.decode(frame) as unknown as Record<string, unknown>;
   return Object.fromEntries(Object.keys(decoded).map((field) => [field, decoded[field]]));
 };
-const badRequest: Decoded = { type: "reply", reply: reply("bad_request") };
+const badRequest = (reason: Reason): Decoded => ({
+  type: "reply",
+  reply: reply("bad_request", undefined, undefined, reason),
+});
 const delivery = (data: Data): Delivery => ({ event: "new_message", from: "u2", channel: "c1", data });
 
 describe("protobuf schema", () => {
@@ -42,7 +45,59 @@ describe("protobuf schema", () => {
       { name: "from", id: 3, type: "string", required: false, repeated: false },
       { name: "id", id: 4, type: "string", required: false, repeated: false },
       { name: "data", id: 5, type: "bytes", required: false, repeated: false },
+      { name: "reason", id: 12, type: "string", required: false, repeated: false },
     ]);
+  });
+});
+
+/** The original WEST's message.proto (2015), the schema its protobuf clients were built on. */
+const ORIGINAL_SCHEMA = `
+message Message {
+  optional string id = 4;
+  optional string from = 3;
+  required string event = 1;
+  optional string channel = 2;
+  optional bytes data = 5;
+}`;
+
+describe("protobuf schema: a client built on the original message.proto", () => {
+  const original = protobuf.parse(ORIGINAL_SCHEMA).root.lookupType("Message");
+  const read = (message: Message) => {
+    const frame = pbCodec.encode(message);
+    assert.ok(frame instanceof Uint8Array, "a binary frame");
+    return original.toObject(original.decode(frame));
+  };
+
+  it("decodes a reply carrying a reason, the unknown field skipped", () => {
+    const withReason = reply("registration_failed", "a b", "7", "channel name contains whitespace");
+    assert.ok(Buffer.from(pbCodec.encode(withReason)).includes("channel name contains whitespace"), "sent");
+    assert.deepEqual(read(withReason), {
+      event: "registration_failed",
+      from: "west",
+      channel: "a b",
+      id: "7",
+    });
+    assert.deepEqual(read(reply("internal_error", undefined, undefined, "timed out")), {
+      event: "internal_error",
+      from: "west",
+    });
+  });
+
+  it("decodes replies without a reason and deliveries as before", () => {
+    assert.deepEqual(read(reply("registration_succeeded", "c1", "7")), {
+      event: "registration_succeeded",
+      from: "west",
+      channel: "c1",
+      id: "7",
+    });
+    const { data, ...fields } = read(delivery("hi"));
+    assert.deepEqual(fields, { event: "new_message", from: "u2", channel: "c1" });
+    assert.deepEqual(Buffer.from(data as Uint8Array), Buffer.from("hi"));
+  });
+
+  it("a command it encodes decodes here as it did", () => {
+    const frame = original.encode({ event: "register", channel: "c1", id: "9" }).finish();
+    assert.deepEqual(commandOf(decode(frame)), { event: "register", channel: "c1", id: "9" });
   });
 });
 
@@ -101,17 +156,21 @@ describe("protobuf protocol: decoding commands", () => {
 });
 
 describe("protobuf protocol: a binary frame that does not decode gets bad_request", () => {
-  const bad: [string, Uint8Array][] = [
-    ["garbage", new Uint8Array([0xff, 0xff, 0xff])],
-    ["text bytes", Buffer.from("hello, this is not protobuf")],
-    ["an empty frame", new Uint8Array()],
-    ["a message without event", pbFrame({ event: "x", channel: "c1" }).subarray(3)],
-    ["a truncated message", pbFrame({ event: "publish", channel: "c1", data: "hello" }).subarray(0, 12)],
-    ["a length past the end", new Uint8Array([0x0a, 0x10, 0x70])],
+  const bad: [string, Uint8Array, Reason][] = [
+    ["garbage", new Uint8Array([0xff, 0xff, 0xff]), "not a protobuf Message"],
+    ["text bytes", Buffer.from("hello, this is not protobuf"), "not a protobuf Message"],
+    ["an empty frame", new Uint8Array(), "missing event"],
+    ["a message without event", pbFrame({ event: "x", channel: "c1" }).subarray(3), "missing event"],
+    [
+      "a truncated message",
+      pbFrame({ event: "publish", channel: "c1", data: "hello" }).subarray(0, 12),
+      "not a protobuf Message",
+    ],
+    ["a length past the end", new Uint8Array([0x0a, 0x10, 0x70]), "not a protobuf Message"],
   ];
-  for (const [what, frame] of bad) {
-    it(what, () => {
-      assert.deepEqual(decode(frame), badRequest);
+  for (const [what, frame, reason] of bad) {
+    it(`${what}: ${reason}`, () => {
+      assert.deepEqual(decode(frame), badRequest(reason));
     });
   }
 
@@ -124,12 +183,15 @@ describe("protobuf protocol: a binary frame that does not decode gets bad_reques
     ["from", 3],
   ] as const) {
     it(`a ${name} that is not UTF-8 (a protobuf string must be)`, () => {
-      assert.deepEqual(decode(withField(field, [0x63, 0xff])), badRequest);
+      assert.deepEqual(decode(withField(field, [0x63, 0xff])), badRequest("a string field is not UTF-8"));
     });
   }
 
   it("an event that is not UTF-8", () => {
-    assert.deepEqual(decode(new Uint8Array([0x0a, 3, 0x70, 0xc3, 0x28])), badRequest);
+    assert.deepEqual(
+      decode(new Uint8Array([0x0a, 3, 0x70, 0xc3, 0x28])),
+      badRequest("a string field is not UTF-8"),
+    );
   });
 
   it("a real U+FFFD in a name is valid UTF-8 and reads as itself", () => {
@@ -149,6 +211,11 @@ describe("protobuf protocol: a binary frame that does not decode gets bad_reques
 
   it("bad_request is an encoded Message {event, from}", () => {
     assert.deepEqual(onWire(reply("bad_request")), { event: "bad_request", from: "west" });
+    assert.deepEqual(onWire(reply("bad_request", undefined, undefined, "missing event")), {
+      event: "bad_request",
+      from: "west",
+      reason: "missing event",
+    });
   });
 });
 
@@ -178,6 +245,19 @@ describe("protobuf protocol: encoding replies and deliveries", () => {
       event: "registration_lost",
       from: "west",
       channel: "r1",
+    });
+  });
+
+  it("a reply with a reason carries it as field 12, after the v1 fields", () => {
+    const frame = pbCodec.encode(reply("sending_failed", "c1", "7", "missing data"));
+    const tail = Buffer.concat([Buffer.from([(12 << 3) | 2, 12]), Buffer.from("missing data")]);
+    assert.deepEqual(Buffer.from(frame as Uint8Array).subarray(-tail.length), tail);
+    assert.deepEqual(onWire(reply("sending_failed", "c1", "7", "missing data")), {
+      event: "sending_failed",
+      from: "west",
+      channel: "c1",
+      id: "7",
+      reason: "missing data",
     });
   });
 

@@ -1,3 +1,4 @@
+import { Fault } from "../../core/faults.js";
 import type { NodeEvents, Owner, OwnerRegistry } from "../../core/seam.js";
 import type { Logger } from "../../log.js";
 import { ownerValue, parseOwner, type RedisNames } from "./keys.js";
@@ -143,7 +144,8 @@ export class RedisOwnerRegistry implements OwnerRegistry {
     const acknowledged = (await this.link.command(key, ["WAIT", String(wanted), String(waitMs)])) as number;
     if (acknowledged >= wanted) return;
     await COMPARE_AND_DELETE.run(this.link, [key], [mine]);
-    throw new Error(
+    throw new Fault(
+      "not confirmed by redis replicas",
       `registration reached ${acknowledged} of ${wanted} replicas within ${waitMs} ms; withdrawn`,
     );
   }

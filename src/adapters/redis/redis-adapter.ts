@@ -3,6 +3,7 @@ import { connectCluster } from "./cluster-link.js";
 import { connectGlobal } from "./global-link.js";
 import { RedisNames } from "./keys.js";
 import { closeWithin, type RedisLink } from "./link.js";
+import { withUnavailableFaults } from "./link-faults.js";
 import { Membership } from "./membership.js";
 import { RedisOwnerRegistry } from "./owner-records.js";
 import { RedisBackplane } from "./redis-backplane.js";
@@ -47,6 +48,7 @@ export async function startRedisAdapter(
   } else {
     throw new Error("dist redis needs redis.url (one Redis) or redis.cluster (Redis Cluster seed nodes)");
   }
+  link = withUnavailableFaults(link);
   if (hooks.roundTrip !== undefined) link = timedLink(link, hooks.roundTrip);
   const names = new RedisNames(options.keyPrefix);
   const membership: Membership = new Membership(
