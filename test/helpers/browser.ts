@@ -6,7 +6,8 @@ import { type Browser, chromium, type Locator, type Page } from "playwright-core
 /** Debian's chromium; playwright-core brings no browser of its own. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-const LAUNCH_ARGS = [
+/** The flags every headless chromium of the tests (and of the screenshots) runs with. */
+export const LAUNCH_ARGS = [
   "--headless=new",
   "--no-sandbox",
   "--disable-gpu",
