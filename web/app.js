@@ -1,40 +1,63 @@
-// WEST-TS web client: one WebSocket to /websocket/{text|json|pb}/{key}, a control panel and an event log.
-// The wire formats are described in PROTOCOL.md; each protocol below turns a command into a frame and a
-// received frame back into the common message fields (event, channel, from, id, data).
+// WEST-TS web client: one WebSocket to /websocket/{text|json|pb}/{key}[?token=...], a control panel, the
+// connection's channels and an event log. The wire formats are described in PROTOCOL.md; each protocol below
+// turns a command into a frame and a received frame back into the common message fields (event, channel, from,
+// id, data, and `reason` on failures when the server gives one).
+// This page's URL may carry ?token=JWT (fills Token) and ?server=http://host:port (another node than the one
+// that served the page; that node's allowedOrigins must list this page's origin).
 
 const $ = (id) => document.getElementById(id);
 
 const ui = {
   connectForm: $("connect-form"),
   key: $("key"),
+  token: $("token"),
   endpoint: $("endpoint"),
   connect: $("connect"),
   ping: $("ping"),
   disconnect: $("disconnect"),
+  reconnect: $("reconnect"),
   status: $("status"),
   statusText: $("status-text"),
+  state: $("connection-state"),
+  stateText: $("state-text"),
+  stateHint: $("state-hint"),
+  refusal: $("refusal"),
+  refusalStatus: $("refusal-status"),
+  refusalReason: $("refusal-reason"),
   channel: $("channel"),
+  channelError: $("channel-error"),
   message: $("message"),
   commandButtons: [...document.querySelectorAll("[data-command]")],
   enterAction: $("enter-action"),
   log: $("log"),
   clearLog: $("clear-log"),
+  registrations: $("registrations"),
+  registrationsCount: $("registrations-count"),
+  subscriptions: $("subscriptions"),
+  subscriptionsCount: $("subscriptions-count"),
 };
 
 const MAX_LOG_ENTRIES = 1000;
 
+/** What each close code means (PROTOCOL.md, "Close codes"). */
 const CLOSE_CODES = {
   1000: "normal closure",
-  1001: "server shutting down",
-  1006: "connection lost or refused",
-  1007: "invalid UTF-8",
-  1008: "refused by policy",
-  1009: "frame too large",
-  1011: "server fault",
-  1013: "server full, try again later",
-  4001: "slow consumer",
+  1001: "the server is shutting down",
+  1005: "closed without a code",
+  1006: "connection lost: dropped without a close frame",
+  1007: "invalid UTF-8 in a text frame",
+  1008: "the token expired",
+  1009: "a frame over the size limit",
+  1011: "unexpected server fault",
+  1013: "the node is at its connection limit, try again later",
+  4001: "slow consumer: this page did not read fast enough",
   4002: "rate limit exceeded",
+  4003: "disconnected by the server's API",
+  4004: "missed publications could not be filled: resubscribe",
 };
+
+/** The server's default limit on channel names (option maxChannelBytes). */
+const MAX_CHANNEL_BYTES = 256;
 
 // ---- UTF-8 ----
 
@@ -120,7 +143,8 @@ const PbMessage = new protobuf.Type("Message")
   .add(new protobuf.Field("channel", 2, "string", "optional"))
   .add(new protobuf.Field("from", 3, "string", "optional"))
   .add(new protobuf.Field("id", 4, "string", "optional"))
-  .add(new protobuf.Field("data", 5, "bytes", "optional"));
+  .add(new protobuf.Field("data", 5, "bytes", "optional"))
+  .add(new protobuf.Field("reason", 12, "string", "optional"));
 new protobuf.Root().add(PbMessage);
 
 const pbProtocol = {
@@ -145,41 +169,143 @@ const pbProtocol = {
 
 const PROTOCOLS = { text: textProtocol, json: jsonProtocol, pb: pbProtocol };
 
+// ---- names ----
+
+// As the server's names (src/core/names.ts): no whitespace, control (Cc), format (Cf, invisible: U+200B,
+// U+202E, ...) or lone surrogate (Cs) characters, and no `"`.
+const FORBIDDEN_IN_NAMES = /[\s"\p{Cc}\p{Cf}\p{Cs}]/u;
+
+function codePoint(character) {
+  return `U+${character.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function describeCharacter(character) {
+  if (character === " ") return "a space";
+  if (character === '"') return 'a double quote (")';
+  if (/\s/u.test(character)) return `whitespace (${codePoint(character)})`;
+  if (/\p{Cc}/u.test(character)) return `a control character (${codePoint(character)})`;
+  if (/\p{Cf}/u.test(character)) return `an invisible format character (${codePoint(character)})`;
+  return `a lone surrogate (${codePoint(character)})`;
+}
+
+/** Why the server would refuse `name` as a channel, or undefined when it is valid. */
+function channelProblem(name) {
+  if (name === "") return "Enter a channel name.";
+  const forbidden = FORBIDDEN_IN_NAMES.exec(name);
+  if (forbidden !== null) return `A channel name cannot contain ${describeCharacter(forbidden[0])}.`;
+  const bytes = utf8Encoder.encode(name).length;
+  if (bytes > MAX_CHANNEL_BYTES)
+    return `A channel name is at most ${MAX_CHANNEL_BYTES} bytes of UTF-8; this one has ${bytes}.`;
+  return undefined;
+}
+
+function showChannelProblem(problem) {
+  ui.channelError.textContent = problem ?? "";
+  ui.channelError.hidden = problem === undefined;
+  ui.channel.toggleAttribute("aria-invalid", problem !== undefined);
+}
+
+/** The `sub` of a JWT, read without verifying it (the server verifies); undefined if it has none. */
+function tokenSubject(token) {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const { sub } = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+    return typeof sub === "string" && sub !== "" ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---- connection ----
 
-/** The open (or opening) connection: { ws, protocol, key, nextId, opened }, or null. */
+/** The node to talk to: ?server= in this page's URL, else the node that served the page. */
+const server = nodeOrigin();
+
+function nodeOrigin() {
+  const asked = new URLSearchParams(location.search).get("server");
+  try {
+    if (asked !== null && asked !== "") return new URL(asked).origin;
+  } catch {
+    // An unusable ?server= falls back to this page's own node; the endpoint shows which.
+  }
+  return location.origin;
+}
+
+/**
+ * The open (or opening) connection: { ws, protocol, settings, nextId, opened, closedByUser, pending }, or
+ * null. `pending` lists the commands sent and not yet answered, oldest first.
+ */
 let connection = null;
+/** The settings of the last attempt, for Reconnect. */
+let lastSettings = null;
+/** Counts attempts, so that the explanation of an old refusal does not land on a newer attempt. */
+let attempts = 0;
 let enterCommand = "publish";
 
-function selectedProtocol() {
-  return document.querySelector('input[name="protocol"]:checked').value;
+function formSettings() {
+  return {
+    protocol: document.querySelector('input[name="protocol"]:checked').value,
+    key: ui.key.value.trim(),
+    token: ui.token.value.trim(),
+  };
 }
 
-function endpointUrl(protocol, key) {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/websocket/${protocol}/${encodeURIComponent(key)}`;
+/**
+ * `/websocket/{protocol}[/{key}][?token=...]`; without a key, a node with auth on takes the token's subject.
+ * `hideToken`: the token shows as `…` (for the page and its log).
+ */
+function endpointPath({ protocol, key, token }, hideToken = false) {
+  const keyPart = key === "" ? "" : `/${encodeURIComponent(key)}`;
+  const query = token === "" ? "" : `?token=${hideToken ? "…" : encodeURIComponent(token)}`;
+  return `/websocket/${protocol}${keyPart}${query}`;
 }
 
-function connect() {
+function websocketUrl(settings, hideToken = false) {
+  return server.replace(/^http/, "ws") + endpointPath(settings, hideToken);
+}
+
+function connect(settings) {
   if (connection !== null) return;
-  const protocolName = selectedProtocol();
-  const key = ui.key.value.trim();
-  const url = endpointUrl(protocolName, key);
-  const ws = new WebSocket(url);
+  const url = websocketUrl(settings);
+  const shownUrl = websocketUrl(settings, true);
+  let ws;
+  try {
+    ws = new WebSocket(url);
+  } catch (error) {
+    setState("disconnected", "Refused", `Cannot open ${shownUrl}: ${error.message}`);
+    return;
+  }
   ws.binaryType = "arraybuffer";
-  connection = { ws, protocol: PROTOCOLS[protocolName], key, nextId: 1, opened: false };
-  ws.addEventListener("open", () => onOpen(ws, protocolName, key));
+  attempts++;
+  lastSettings = settings;
+  connection = {
+    ws,
+    protocol: PROTOCOLS[settings.protocol],
+    settings,
+    nextId: 1,
+    opened: false,
+    closedByUser: false,
+    pending: [],
+  };
+  ws.addEventListener("open", () => onOpen(ws));
   ws.addEventListener("message", (event) => onFrame(ws, event.data));
   ws.addEventListener("close", (event) => onClose(ws, event));
-  setStatus("connecting", `Connecting as ${key}…`);
-  logNote("info", `connecting to ${url}`);
+  setState("connecting", "Connecting…", `Connecting to ${shownUrl}…`);
+  logNote("info", `connecting to ${shownUrl}`);
 }
 
-function onOpen(ws, protocolName, key) {
+/** The key a connection has: the URL's, else the token's subject. */
+function keyOf({ key, token }) {
+  return key !== "" ? key : (tokenSubject(token) ?? "the token's subject");
+}
+
+function onOpen(ws) {
   if (connection?.ws !== ws) return;
   connection.opened = true;
-  setStatus("connected", `Connected as ${key} (${protocolName})`);
-  logNote("info", `connected as ${key} using the ${protocolName} protocol`);
+  const { settings } = connection;
+  const who = `${keyOf(settings)} (${settings.protocol})`;
+  setState("connected", `Connected as ${keyOf(settings)}`, `Connected to ${server} as ${who}.`);
+  logNote("info", `connected as ${who}`);
   ui.channel.focus();
 }
 
@@ -193,22 +319,97 @@ function onFrame(ws, frame) {
     return;
   }
   logMessage("in", message, connection.protocol.describe(frame));
+  trackChannels(message, answeredCommand(message));
 }
 
 function onClose(ws, { code, reason }) {
   if (connection?.ws !== ws) return;
-  const wasOpen = connection.opened;
+  const { opened, closedByUser, settings } = connection;
   connection = null;
+  clearChannels();
   const meaning = CLOSE_CODES[code] ?? "closed";
-  const details = `${code} (${reason && reason !== meaning ? `${meaning}: ${reason}` : meaning})`;
-  if (!wasOpen)
-    logNote("error", `could not connect, code ${details}; check the key and that the server runs`);
-  else logNote(code === 1000 ? "info" : "error", `connection closed, code ${details}`);
-  setStatus("disconnected", code === 1000 ? "Disconnected" : `Disconnected (${code})`);
+  const details = `code ${code}, ${reason && reason !== meaning ? `${meaning}: ${reason}` : meaning}`;
+  if (closedByUser) {
+    setState("disconnected", "Disconnected", `Disconnected (${details}).`, { code });
+    logNote("info", `connection closed, ${details}`);
+  } else if (opened) {
+    setState("disconnected", `Disconnected (${code})`, `Disconnected: ${details}.`, { code, error: true });
+    logNote(code === 1000 ? "info" : "error", `connection closed, ${details}`);
+  } else {
+    // A refused upgrade reaches a page only as 1006: ask the node the same question over plain HTTP.
+    setState("disconnected", "Not connected", `Could not connect (${details}); asking the node why…`, {
+      code,
+      error: true,
+    });
+    explainRefusal(settings, attempts);
+  }
+}
+
+/** Fetches the admission check (the same URL, no upgrade) and shows its status and body. */
+async function explainRefusal(settings, attempt) {
+  const checkUrl = server + endpointPath(settings);
+  let status;
+  let statusText;
+  let body;
+  try {
+    const response = await fetch(checkUrl, { cache: "no-store" });
+    status = response.status;
+    statusText = response.statusText;
+    body = (await response.text()).trim();
+  } catch {
+    if (attempt !== attempts || connection !== null) return;
+    const text = `No answer from ${server}: is the node running, and does it allow this page's origin?`;
+    setState("disconnected", "Unreachable", text, { error: true });
+    logNote("error", text);
+    return;
+  }
+  if (attempt !== attempts || connection !== null) return;
+  if (status === 200) {
+    const text = "The node admits this URL, yet the WebSocket did not open (code 1006).";
+    setState("disconnected", "Not connected", text, { error: true });
+    showHint("A proxy between this page and the node may not pass WebSockets; try Reconnect.");
+    logNote("error", text);
+    return;
+  }
+  const headline = `${status} ${statusText || HTTP_STATUS_TEXT[status] || ""}`.trim();
+  setState("disconnected", `Refused (${status})`, "The node refused the connection:", { error: true });
+  ui.refusal.hidden = false;
+  ui.refusal.dataset.status = String(status);
+  ui.refusalStatus.textContent = headline;
+  ui.refusalReason.textContent = body;
+  showHint(refusalHint(status, body));
+  logNote("error", `connection refused: ${headline}${body === "" ? "" : `, ${body}`}`);
+}
+
+const HTTP_STATUS_TEXT = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+function refusalHint(status, body) {
+  if (status === 400) return "Change the key.";
+  if (status === 401) return "Enter a valid token in Token (or ?token= in this page's URL).";
+  if (status === 403 && /origin/i.test(body))
+    return `The node's allowedOrigins must list this page's origin, ${location.origin}.`;
+  if (status === 403) return "Use the token's subject as the key, or leave Key empty.";
+  if (status === 404) return "Check the protocol and the key.";
+  if (status === 503) return "Try again shortly.";
+  return "";
+}
+
+function showHint(hint) {
+  ui.stateHint.textContent = hint;
+  ui.stateHint.hidden = hint === "";
 }
 
 function disconnect() {
-  connection?.ws.close(1000, "bye");
+  if (connection === null) return;
+  connection.closedByUser = true;
+  connection.ws.close(1000, "bye");
 }
 
 /** Sends one command; JSON and protobuf commands carry an id that their reply brings back. */
@@ -218,11 +419,18 @@ function transmit(fields) {
   const command = protocol.usesIds ? { ...fields, id: String(connection.nextId++) } : fields;
   const frame = protocol.encode(command);
   connection.ws.send(frame);
+  connection.pending.push(command);
   logMessage("out", command, protocol.describe(frame));
 }
 
-function runCommand(event) {
-  const fields = { event, channel: ui.channel.value.trim() };
+function runCommand(event, channel = ui.channel.value.trim()) {
+  const problem = channelProblem(channel);
+  showChannelProblem(problem);
+  if (problem !== undefined) {
+    ui.channel.focus();
+    return;
+  }
+  const fields = { event, channel };
   if (event === "send" || event === "publish") {
     fields.data = ui.message.value;
     setEnterCommand(event);
@@ -237,23 +445,132 @@ function setEnterCommand(event) {
   ui.enterAction.textContent = event === "send" ? "Send" : "Publish";
 }
 
-// ---- status ----
+// ---- state ----
 
-function setStatus(state, text) {
+/**
+ * connecting, connected or disconnected: the pill in the top bar (`short`), the state box (`text`, and the
+ * close code) and which controls work.
+ */
+function setState(state, short, text, { code, error = false } = {}) {
   ui.status.dataset.state = state;
-  ui.statusText.textContent = text;
+  ui.statusText.textContent = short;
+  ui.state.dataset.state = state;
+  ui.state.classList.toggle("failed", error);
+  ui.status.classList.toggle("failed", error);
+  if (code === undefined) delete ui.state.dataset.code;
+  else ui.state.dataset.code = String(code);
+  ui.stateText.textContent = text;
+  ui.refusal.hidden = true;
+  delete ui.refusal.dataset.status;
+  showHint("");
   const open = state === "connected";
   const idle = state === "disconnected";
   ui.key.disabled = !idle;
+  ui.token.disabled = !idle;
   for (const radio of document.querySelectorAll('input[name="protocol"]')) radio.disabled = !idle;
   ui.connect.disabled = !idle;
+  ui.reconnect.hidden = !idle || lastSettings === null;
   ui.disconnect.disabled = idle;
   ui.ping.disabled = !open;
   for (const button of ui.commandButtons) button.disabled = !open;
 }
 
+function reconnect() {
+  if (lastSettings === null) return;
+  ui.key.value = lastSettings.key;
+  ui.token.value = lastSettings.token;
+  document.querySelector(`input[name="protocol"][value="${lastSettings.protocol}"]`).checked = true;
+  showEndpoint();
+  connect(lastSettings);
+}
+
 function showEndpoint() {
-  ui.endpoint.textContent = endpointUrl(selectedProtocol(), ui.key.value.trim() || "…");
+  const settings = formSettings();
+  ui.key.required = settings.token === "";
+  const missingKey = settings.key === "" && settings.token === "";
+  ui.endpoint.textContent = websocketUrl(settings, true) + (missingKey ? "/…" : "");
+}
+
+// ---- the connection's channels ----
+
+const channels = {
+  registrations: { list: ui.registrations, count: ui.registrationsCount, release: "unregister" },
+  subscriptions: { list: ui.subscriptions, count: ui.subscriptionsCount, release: "unsubscribe" },
+};
+
+/** Events that answer no command: deliveries and notices. */
+const NOT_REPLIES = new Set(["new_message", "registration_lost", "join", "leave"]);
+
+/** The command that `message` answers (by its id; text replies come in order), taken off the pending list. */
+function answeredCommand(message) {
+  if (NOT_REPLIES.has(message.event)) return undefined;
+  const { pending } = connection;
+  const at = message.id === undefined ? 0 : pending.findIndex((command) => command.id === message.id);
+  return at === -1 ? undefined : pending.splice(at, 1)[0];
+}
+
+/** Keeps the channels panel in step with the replies and notices. */
+function trackChannels(message, command) {
+  const channel = message.channel ?? command?.channel;
+  if (channel === undefined || channel === "") return;
+  switch (message.event) {
+    case "registration_succeeded":
+    case "registration_already_exist":
+      return addChannel(channels.registrations, channel);
+    case "unregistration_succeeded":
+    case "registration_lost":
+      return removeChannel(channels.registrations, channel);
+    case "registration_not_found":
+      if (command?.event === "unregister") removeChannel(channels.registrations, channel);
+      return;
+    case "subscription_succeeded":
+    case "subscription_already_exist":
+      return addChannel(channels.subscriptions, channel);
+    case "unsubscription_succeeded":
+      return removeChannel(channels.subscriptions, channel);
+    case "subscription_not_found":
+      if (command?.event === "unsubscribe") removeChannel(channels.subscriptions, channel);
+      return;
+  }
+}
+
+function chipOf(kind, channel) {
+  return [...kind.list.children].find((chip) => chip.dataset.channel === channel);
+}
+
+function addChannel(kind, channel) {
+  if (chipOf(kind, channel) !== undefined) return;
+  const chip = element("li", "chip");
+  chip.dataset.channel = channel;
+  chip.dataset.testid = "channel-chip";
+  const name = element("button", "chip-name", channel);
+  name.type = "button";
+  name.title = `Use ${channel} in Channel`;
+  name.addEventListener("click", () => {
+    ui.channel.value = channel;
+    showChannelProblem(undefined);
+    ui.message.focus();
+  });
+  const release = element("button", "chip-release", "×");
+  release.type = "button";
+  release.title = `${kind.release === "unregister" ? "Unregister" : "Unsubscribe"} ${channel}`;
+  release.setAttribute("aria-label", release.title);
+  release.addEventListener("click", () => runCommand(kind.release, channel));
+  chip.append(name, release);
+  kind.list.append(chip);
+  kind.count.textContent = String(kind.list.childElementCount);
+}
+
+function removeChannel(kind, channel) {
+  chipOf(kind, channel)?.remove();
+  kind.count.textContent = String(kind.list.childElementCount);
+}
+
+function clearChannels() {
+  for (const kind of Object.values(channels)) {
+    kind.list.replaceChildren();
+    kind.count.textContent = "0";
+  }
 }
 
 // ---- event log ----
@@ -309,6 +626,11 @@ function logMessage(direction, message, raw) {
   if (message.id !== undefined) summary.append(tag("id", message.id));
   const body = element("div", "body");
   body.append(summary);
+  if (message.reason !== undefined && message.reason !== "") {
+    const reason = element("div", "reason", message.reason);
+    reason.dataset.testid = "entry-reason";
+    body.append(reason);
+  }
   if (message.data !== undefined) {
     const data = element("div", "data", message.data);
     data.dataset.testid = "entry-data";
@@ -343,23 +665,41 @@ function onEnter(input, action) {
   });
 }
 
+/** A token's subject becomes the key (a key other than the subject is refused with 403). */
+function keyFromToken() {
+  const subject = tokenSubject(ui.token.value.trim());
+  if (subject !== undefined) ui.key.value = subject;
+  showEndpoint();
+}
+
 function start() {
+  const token = new URLSearchParams(location.search).get("token");
   ui.key.value = `user-${Math.random().toString(36).slice(2, 6)}`;
+  if (token !== null) {
+    ui.token.value = token;
+    keyFromToken();
+  }
   ui.connectForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    connect();
+    connect(formSettings());
   });
   ui.connectForm.addEventListener("input", showEndpoint);
+  ui.token.addEventListener("change", keyFromToken);
+  ui.reconnect.addEventListener("click", reconnect);
   ui.ping.addEventListener("click", () => transmit({ event: "ping" }));
   ui.disconnect.addEventListener("click", disconnect);
   for (const button of ui.commandButtons) {
     button.addEventListener("click", () => runCommand(button.dataset.command));
   }
+  ui.channel.addEventListener("input", () => {
+    const name = ui.channel.value.trim();
+    showChannelProblem(name === "" ? undefined : channelProblem(name));
+  });
   onEnter(ui.channel, () => ui.message.focus());
   onEnter(ui.message, () => runCommand(enterCommand));
   ui.clearLog.addEventListener("click", () => ui.log.replaceChildren());
   setEnterCommand(enterCommand);
-  setStatus("disconnected", "Disconnected");
+  setState("disconnected", "Disconnected", "Not connected.");
   showEndpoint();
 }
 

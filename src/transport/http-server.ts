@@ -13,6 +13,7 @@ import { jsonCodec } from "../protocols/json.js";
 import { pbCodec } from "../protocols/pb.js";
 import { textCodec } from "../protocols/text.js";
 import { type Admitted, admit, withoutToken } from "./admission.js";
+import { isAdmissionCheck, serveAdmissionCheck } from "./admission-check.js";
 import { frameEncoder } from "./frame-encoder.js";
 import { startKeepalive } from "./keepalive.js";
 import { serveOps } from "./ops-endpoints.js";
@@ -64,7 +65,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The web client at `/`, /healthz, /metrics and the WebSocket endpoints `/websocket/{text|json|pb}/:key`. */
+/**
+ * The web client at `/`, /healthz, /metrics and the WebSocket endpoints `/websocket/{text|json|pb}/:key`; a
+ * plain GET of an endpoint (no Upgrade header) is an admission check (see admission-check.ts).
+ */
 export async function startHttpServer(
   core: Core,
   options: HttpServerOptions,
@@ -95,8 +99,11 @@ export async function startHttpServer(
   };
   const http = createServer((request, response) => {
     if (serveOps(request, response, ops, logger)) return;
-    serveStatic(request, response).catch((error: unknown) => {
-      logger.error({ err: error, url: withoutToken(request.url) }, "static file failed");
+    const served = isAdmissionCheck(request)
+      ? serveAdmissionCheck(request, response, originRefusal, admission, logger)
+      : serveStatic(request, response);
+    served.catch((error: unknown) => {
+      logger.error({ err: error, url: withoutToken(request.url) }, "http request failed");
       response.destroy();
     });
   });
@@ -127,6 +134,11 @@ export async function startHttpServer(
       socket.destroy();
     });
   });
+
+  /** What an upgrade of `request` would get now: the admission check's answer. */
+  async function admission(request: IncomingMessage): Promise<Admitted | Refusal> {
+    return closing ? SHUTTING_DOWN : await decide(request);
+  }
 
   /** The decision on an upgrade; a 503 saying what it waited for once that took handshakeTimeoutMs. */
   async function decide(request: IncomingMessage): Promise<Admitted | Refusal> {

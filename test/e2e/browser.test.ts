@@ -106,11 +106,14 @@ describe("the web client in a real browser", { skip: skipWithoutBrowser() }, asy
   });
 
   it("a reply carries the request's id back, and a refusal is marked as an error", async () => {
+    const owner = await connected("json-holder", "json");
     const client = await connected("json-refused", "json");
+    await owner.run("register", "held");
+    await owner.expectReceived("registration_succeeded", "held");
 
-    await client.run("register", 'bad"name');
+    await client.run("register", "held");
     const request = client.entries({ direction: "out", event: "register" }).first();
-    const reply = await client.expectReceived("registration_failed");
+    const reply = await client.expectReceived("registration_denied", "held");
 
     assert.equal(await reply.getAttribute("data-id"), await request.getAttribute("data-id"));
     assert.equal(await reply.getAttribute("data-kind"), "error");

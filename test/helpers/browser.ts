@@ -6,7 +6,8 @@ import { type Browser, chromium, type Locator, type Page } from "playwright-core
 /** Debian's chromium; playwright-core brings no browser of its own. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-const LAUNCH_ARGS = [
+/** The flags every headless chromium of the tests (and of the screenshots) runs with. */
+export const LAUNCH_ARGS = [
   "--headless=new",
   "--no-sandbox",
   "--disable-gpu",
@@ -49,6 +50,7 @@ export type EntryFilter = Partial<Record<"direction" | "kind" | "event" | "chann
 /** The web client (web/index.html) in its own browser context, driven through its visible controls. */
 export class WebClientPage {
   private readonly problems: string[] = [];
+  private readonly expected: RegExp[] = [];
 
   constructor(readonly page: Page) {
     page.setDefaultTimeout(WAIT_MS);
@@ -58,16 +60,30 @@ export class WebClientPage {
     });
   }
 
-  /** Script errors and console errors seen so far; a working page has none. */
+  /** Script errors and console errors seen so far, but those expected; a working page has none. */
   get errors(): readonly string[] {
-    return this.problems;
+    return this.problems.filter((problem) => !this.expected.some((pattern) => pattern.test(problem)));
   }
 
-  async connect(key: string, protocol: Protocol): Promise<void> {
+  /**
+   * Console errors that the browser itself logs for what a test does on purpose: a refused WebSocket
+   * handshake, a non-2xx answer or no answer to a fetch.
+   */
+  expectConsoleErrors(...patterns: RegExp[]): void {
+    this.expected.push(...patterns);
+  }
+
+  /** Fills the connection form (the token when given) and clicks Connect, without waiting for the outcome. */
+  async startConnecting(key: string, protocol: Protocol, token?: string): Promise<void> {
+    await this.page.getByTestId("token").fill(token ?? "");
     await this.page.getByTestId("key").fill(key);
     await this.page.getByTestId(`protocol-${protocol}`).check();
     await this.page.getByTestId("connect").click();
-    await this.page.locator('[data-testid="status"][data-state="connected"]').waitFor();
+  }
+
+  async connect(key: string, protocol: Protocol, token?: string): Promise<void> {
+    await this.startConnecting(key, protocol, token);
+    await this.expectStatus("connected");
   }
 
   /** Fills the channel (and the message, for send and publish) and clicks the command's button. */
@@ -77,7 +93,7 @@ export class WebClientPage {
     await this.page.getByTestId(command).click();
   }
 
-  async click(button: "ping" | "disconnect"): Promise<void> {
+  async click(button: "ping" | "disconnect" | "reconnect"): Promise<void> {
     await this.page.getByTestId(button).click();
   }
 
@@ -107,14 +123,27 @@ export class WebClientPage {
   }
 }
 
+export interface OpenOptions {
+  /** Appended to `baseUrl`, e.g. `/?token=...`. */
+  path?: string;
+  viewport?: { width: number; height: number };
+  /** Script run in the page before its own scripts (see Page.addInitScript). */
+  initScript?: string;
+}
+
 /** Opens the web client served by the node at `baseUrl` in a fresh context, closed when the test ends. */
-export async function openWebClient(browser: Browser, baseUrl: string): Promise<WebClientPage> {
-  const context = await browser.newContext();
+export async function openWebClient(
+  browser: Browser,
+  baseUrl: string,
+  { path = "", viewport, initScript }: OpenOptions = {},
+): Promise<WebClientPage> {
+  const context = await browser.newContext(viewport === undefined ? {} : { viewport });
   const client = new WebClientPage(await context.newPage());
   after(async () => {
     await context.close();
     assert.deepEqual(client.errors, [], "the page logged errors");
   });
-  await client.page.goto(baseUrl);
+  if (initScript !== undefined) await client.page.addInitScript({ content: initScript });
+  await client.page.goto(baseUrl + path);
   return client;
 }
