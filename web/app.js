@@ -1,5 +1,5 @@
 // WEST-TS web client: one WebSocket to /websocket/{text|json|pb}/{key}, a control panel and an event log.
-// The wire formats are described in PROTOCOL.md; each protocol below turns a command into a frame and a
+// The wire formats are described in docs/protocol.md; each protocol below turns a command into a frame and a
 // received frame back into the common message fields (event, channel, from, id, data).
 
 const $ = (id) => document.getElementById(id);

@@ -7,7 +7,8 @@ const FORBIDDEN = /[\s"\p{Cc}\p{Cf}\p{Cs}]/u;
 /**
  * A client key or channel name: 1 to `maxBytes` bytes of UTF-8 (256 by default, see the options
  * maxKeyBytes and maxChannelBytes) with no whitespace, no control characters, no format characters (Unicode
- * category Cf: U+200B zero-width space, U+202E right-to-left override, ...) and no `"` (PROTOCOL.md, "Names").
+ * category Cf: U+200B zero-width space, U+202E right-to-left override, ...) and no `"`
+ * (docs/protocol.md, "Names").
  */
 export function isValidName(name: unknown, maxBytes: number): name is string {
   if (typeof name !== "string" || name.length === 0) return false;

@@ -12,7 +12,10 @@ import {
 
 type Sender = ProtocolName | "native";
 
-/** One piece of data sent by one kind of client, and what each kind of receiver gets (PROTOCOL.md). */
+/**
+ * One piece of data sent by one kind of client, and what each kind of receiver gets
+ * (docs/protocol.md, "Data across protocols").
+ */
 interface Case {
   what: string;
   from: Sender;

@@ -113,7 +113,10 @@ export function pbMessage(frame: Received): Record<string, unknown> {
   return MessageType.toObject(MessageType.decode(frame)) as Record<string, unknown>;
 }
 
-/** The five fields of PROTOCOL.md's Message (plus the JSON protocol's `encoding`), as a client reads them. */
+/**
+ * The fields of a message (docs/protocol.md, "Messages") and the JSON protocol's `encoding`, as a client
+ * reads them.
+ */
 export interface WireMessage {
   event: string;
   channel?: string;
