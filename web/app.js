@@ -1,5 +1,5 @@
 // WEST-TS web client: one WebSocket to /websocket/{text|json|pb}/{key}[?token=...], a control panel, the
-// connection's channels and an event log. The wire formats are described in PROTOCOL.md; each protocol below
+// connection's channels and an event log. The wire formats are described in docs/protocol.md; each protocol below
 // turns a command into a frame and a received frame back into the common message fields (event, channel, from,
 // id, data, and `reason` on failures when the server gives one).
 // This page's URL may carry ?token=JWT (fills Token) and ?server=http://host:port (another node than the one
@@ -39,7 +39,7 @@ const ui = {
 
 const MAX_LOG_ENTRIES = 1000;
 
-/** What each close code means (PROTOCOL.md, "Close codes"). */
+/** What each close code means (docs/protocol.md, "Close codes"). */
 const CLOSE_CODES = {
   1000: "normal closure",
   1001: "the server is shutting down",

@@ -7,7 +7,10 @@ interface Owed {
   deadline: number;
 }
 
-/** A request in flight: replies come back in order, one per request (PROTOCOL.md). */
+/**
+ * A request in flight: replies come back in order, one per request
+ * (docs/protocol.md, "Commands and replies").
+ */
 export interface InFlight {
   onReply(event: string): void;
   /** The connection went away before the reply: undo what the request promised. */

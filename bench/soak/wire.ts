@@ -4,7 +4,7 @@ import type { Frame } from "../systems/dialect.js";
 export type SoakProtocol = "text" | "json" | "pb";
 export const SOAK_PROTOCOLS: readonly SoakProtocol[] = ["text", "json", "pb"];
 
-/** A command of the soak's mix (PROTOCOL.md, "Commands and their replies"). */
+/** A command of the soak's mix (docs/protocol.md, "Commands and replies"). */
 export type SoakCommand =
   | { event: "ping" }
   | { event: "subscribe" | "unsubscribe" | "register" | "unregister"; channel: string }
@@ -39,7 +39,7 @@ export function encode(protocol: SoakProtocol, command: SoakCommand): Frame {
 
 const NEW_MESSAGE = ":new_message ";
 
-/** Reads a frame; throws on one that none of PROTOCOL.md's forms explains. */
+/** Reads a frame; throws on one that none of docs/protocol.md's forms explains. */
 export function decode(protocol: SoakProtocol, frame: Buffer, isBinary: boolean): Incoming {
   if (protocol === "pb") {
     if (!isBinary) return { kind: "reply", event: frame.toString("utf8") };

@@ -14,7 +14,9 @@ function replyOrDelivery(sink: FrameSink) {
   };
 }
 
-/** WEST's JSON protocol (PROTOCOL.md); the ws forwarder baseline speaks the same subset. */
+/**
+ * WEST's JSON protocol (docs/protocol.md, "JSON protocol"); the ws forwarder baseline speaks the same subset.
+ */
 export const westJson: Dialect = {
   path: (key) => `/websocket/json/${key}`,
   hello: () => '{"event":"ping"}',

@@ -5,7 +5,8 @@ import type { Logger } from "../log.js";
 export type MessageHandler = (message: Message) => void;
 
 /**
- * An in-process client: one client in the sense of PROTOCOL.md, with no network hop.
+ * An in-process client: one client in the sense of docs/protocol.md, "Clients and ownership", with no network
+ * hop.
  * Each method resolves to the reply Message; deliveries and notices go to the handler given at creation.
  */
 export class WestClient {

@@ -3,7 +3,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /**
  * A payload. Its kind follows from its type: a string is text, a Uint8Array is binary,
- * any other JSON value is json (PROTOCOL.md, "Data across protocols").
+ * any other JSON value is json (docs/protocol.md, "Data across protocols").
  */
 export type Data = string | Uint8Array | JsonValue;
 
@@ -21,7 +21,7 @@ export const COMMANDS = [
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-/** Reply and notice events: the closed list of PROTOCOL.md. */
+/** Reply and notice events: the closed list of docs/protocol.md, "Commands and replies". */
 export const REPLY_EVENTS = [
   "pong",
   "registration_succeeded",

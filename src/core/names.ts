@@ -1,6 +1,6 @@
 import { SERVER_KEY } from "./message.js";
 
-/** What makes a name invalid (PROTOCOL.md, "Names"); undefined from nameProblem when nothing does. */
+/** What makes a name invalid (docs/protocol.md, "Names"); undefined from nameProblem when nothing does. */
 export type NameProblem =
   | "absent"
   | "not a string"
@@ -35,7 +35,7 @@ const CLASS_OF = FORBIDDEN_CLASSES.map(
  * What is wrong with a client key or channel name, or undefined when it is valid: 1 to `maxBytes` bytes of UTF-8
  * (256 by default, see the options maxKeyBytes and maxChannelBytes) with no whitespace, no control characters, no
  * format characters (Unicode category Cf: U+200B zero-width space, U+202E right-to-left override, ...) and no `"`
- * (PROTOCOL.md, "Names"). A name with several problems gets the first: length, then its first bad character.
+ * (docs/protocol.md, "Names"). A name with several problems gets the first: length, then its first bad character.
  */
 export function nameProblem(name: unknown, maxBytes: number): NameProblem | undefined {
   // null is absent, as `"channel":null` is in JSON (a native client may pass it).

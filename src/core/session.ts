@@ -18,7 +18,8 @@ export interface Identity {
 const NONE: ReadonlySet<string> = new Set();
 
 /**
- * One client in the sense of PROTOCOL.md (one connection, or one native client object).
+ * One client in the sense of docs/protocol.md, "Clients and ownership" (one connection, or one native client
+ * object).
  * Runs its commands one after another and answers them in order, also when many are in flight.
  */
 export class Session {

@@ -15,7 +15,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** A number literal that may be beyond a double's range: an exponent of 100 or more, or 309 digits. */
 const MAY_OVERFLOW = /[eE]\+?0*[1-9]\d{2}|\d{309}/;
 
-/** `/websocket/json/:key`: one JSON object per text frame (PROTOCOL.md, "JSON protocol"). */
+/** `/websocket/json/:key`: one JSON object per text frame (docs/protocol.md, "JSON protocol"). */
 export const jsonCodec: Codec = {
   name: "json",
 

@@ -28,7 +28,7 @@ interface WireMessage {
 
 const has = (object: object, field: string) => Object.hasOwn(object, field);
 
-/** `/websocket/pb/:key`: one encoded Message per binary frame (PROTOCOL.md, "Protobuf protocol"). */
+/** `/websocket/pb/:key`: one encoded Message per binary frame (docs/protocol.md, "Protobuf protocol"). */
 export const pbCodec: Codec = {
   name: "pb",
 

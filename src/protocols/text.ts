@@ -14,7 +14,7 @@ const DATA_COMMANDS = new Map([
   ["pub", "publish"],
 ]);
 
-/** `/websocket/text/:key`: `reg r1`, `pub ps1 "hello there"` (PROTOCOL.md, "Text protocol"). */
+/** `/websocket/text/:key`: `reg r1`, `pub ps1 "hello there"` (docs/protocol.md, "Text protocol"). */
 export const textCodec: Codec = {
   name: "text",
 

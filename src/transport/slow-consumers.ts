@@ -6,7 +6,7 @@ import type { Logger } from "../log.js";
 import type { ProtocolName } from "../protocols/codec.js";
 import { kernelQueuedBytes } from "./ws-internals.js";
 
-/** PROTOCOL.md, "Close codes": a slow consumer. */
+/** docs/protocol.md, "Close codes": a slow consumer. */
 const SLOW_CLOSE_CODE = 4001;
 const SLOW_CLOSE_REASON = "slow";
 

@@ -10,7 +10,10 @@ export type Refusal = { status: number; body: string };
 
 const ENDPOINT = /^\/websocket\/([^/]+)(?:\/([^/]*))?\/?$/;
 
-/** Reads `/websocket/{text|json|pb}/:key`; a refusal for anything else (PROTOCOL.md, "Endpoints"). */
+/**
+ * Reads `/websocket/{text|json|pb}/:key`; a refusal for anything else
+ * (docs/protocol.md, "Endpoints and the upgrade").
+ */
 export function upgradeTarget(url: string | undefined, maxKeyBytes: number): UpgradeTarget | Refusal {
   const path = upgradePath(url, maxKeyBytes);
   if ("status" in path) return path;

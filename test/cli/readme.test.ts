@@ -16,19 +16,23 @@ function tableRows(markdown: string): string[][] {
     );
 }
 
-it("the README's configuration table is the one rendered from the option specs", async () => {
-  const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+it("docs/operations.md's configuration table is the one rendered from the option specs", async () => {
+  const operations = await readFile(new URL("../../../docs/operations.md", import.meta.url), "utf8");
   const expected = tableRows(renderConfigTable());
   const header = JSON.stringify(expected[0]);
-  const lines = readme.split("\n");
+  const lines = operations.split("\n");
   const start = lines.findIndex(
     (line) => line.startsWith("|") && JSON.stringify(tableRows(line)[0]) === header,
   );
   assert.ok(
     start >= 0,
-    `README.md has no configuration table; render it with renderConfigTable():\n\n${renderConfigTable()}`,
+    `docs/operations.md has no configuration table; render it with renderConfigTable():\n\n${renderConfigTable()}`,
   );
   const end = lines.findIndex((line, i) => i > start && !line.startsWith("|"));
   const actual = tableRows(lines.slice(start, end === -1 ? undefined : end).join("\n"));
-  assert.deepEqual(actual, expected, "README.md's configuration table differs from renderConfigTable()");
+  assert.deepEqual(
+    actual,
+    expected,
+    "docs/operations.md's configuration table differs from renderConfigTable()",
+  );
 });

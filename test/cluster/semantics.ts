@@ -7,7 +7,7 @@ let unique = 0;
 /** A channel name no other test uses, so that tests on shared nodes stay independent. */
 const fresh = (what: string) => `${what}-${process.pid}-${++unique}`;
 
-/** PROTOCOL.md's guarantees, checked with clients spread over three nodes. */
+/** docs/protocol.md, "Deliveries and guarantees", checked with clients spread over three nodes. */
 export function semanticSuite(mode: Mode, skip: string | false = false): void {
   describe(`semantics across three nodes: ${mode.name}`, { skip }, () => {
     let n1: WestNode;

@@ -28,7 +28,7 @@ describe("data keeps its kind between native clients", async () => {
   }
 });
 
-describe("keys and channel names follow PROTOCOL.md's Names", async () => {
+describe("keys and channel names follow the rule of docs/protocol.md#names", async () => {
   const node = await embeddedNode();
   const client = node.client("namer");
 

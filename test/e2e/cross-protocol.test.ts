@@ -12,7 +12,10 @@ import {
 
 type Sender = ProtocolName | "native";
 
-/** One piece of data sent by one kind of client, and what each kind of receiver gets (PROTOCOL.md). */
+/**
+ * One piece of data sent by one kind of client, and what each kind of receiver gets
+ * (docs/protocol.md, "Data across protocols").
+ */
 interface Case {
   what: string;
   from: Sender;
@@ -225,7 +228,7 @@ describe("clients of different protocols on the same channel", async () => {
   assert.equal((await native.sub(PS)).event, "subscription_succeeded");
 
   for (const c of CASES) {
-    it(`a publish of ${c.what} from ${c.from} reaches every protocol as PROTOCOL.md says`, async () => {
+    it(`a publish of ${c.what} from ${c.from} reaches every protocol as docs/protocol.md says`, async () => {
       nativeInbox.length = 0;
       const receivers = PROTOCOL_NAMES.filter((p) => p !== c.from);
       if (c.from !== "native") {

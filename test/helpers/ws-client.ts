@@ -113,7 +113,7 @@ export function pbMessage(frame: Received): Record<string, unknown> {
   return MessageType.toObject(MessageType.decode(frame)) as Record<string, unknown>;
 }
 
-/** The five fields of PROTOCOL.md's Message (plus JSON's `encoding`, and v2's `reason`), as a client reads them. */
+/** The fields of a message (docs/protocol.md, "Messages"), JSON's `encoding` and failures' `reason`, as a client reads them. */
 export interface WireMessage {
   event: string;
   channel?: string;

@@ -24,8 +24,8 @@ import { textCodec } from "../../src/protocols/text.js";
 import { decodeFrame, TEXT_WORDS, textQuote } from "../helpers/ws-client.js";
 
 /**
- * Properties of the three codecs (PROTOCOL.md): decoding any frame returns a well-formed Decoded and never
- * throws; a command written the way a client of the protocol writes it decodes to itself; a reply or a
+ * Properties of the three codecs (docs/protocol.md): decoding any frame returns a well-formed Decoded and
+ * never throws; a command written the way a client of the protocol writes it decodes to itself; a reply or a
  * delivery encoded by the server reads back, the way a client reads it, as what was sent (per data kind).
  */
 
@@ -476,7 +476,7 @@ const deliveryMessage: fc.Arbitrary<Delivery> = fc
   .record({ from: validKey, channel: validName, data: anyData })
   .map((fields) => ({ event: "new_message" as const, ...fields }));
 
-/** The data a client of `protocol` should read for `data` (PROTOCOL.md, "Data across protocols"). */
+/** The data a client of `protocol` should read for `data` (docs/protocol.md, "Data across protocols"). */
 function expectedData(protocol: ProtocolName, data: Data): unknown {
   const asBytes = data instanceof Uint8Array ? Buffer.from(data) : undefined;
   switch (protocol) {

@@ -192,7 +192,7 @@ function mutate(rng: Prng, protocol: ProtocolName, frame: Buffer): Buffer {
 }
 
 /**
- * The close a frame must cause on `protocol`'s endpoint (PROTOCOL.md, "Close codes"): 1009 over the size
+ * The close a frame must cause on `protocol`'s endpoint (docs/protocol.md, "Close codes"): 1009 over the size
  * limit, 1007 for invalid UTF-8 in a text frame, 1000 for `bye`; undefined for a frame that gets one reply.
  */
 export function expectedClose(

@@ -73,7 +73,7 @@ export async function runFuzzer(options: FuzzerOptions, stats: FuzzStats): Promi
       return;
     }
     if (incoming.kind === "unreadable") return fail(`unreadable frame from the server: ${incoming.why}`);
-    if (!KNOWN_EVENTS.has(incoming.event)) fail(`reply event outside PROTOCOL.md's list: ${incoming.event}`);
+    if (!KNOWN_EVENTS.has(incoming.event)) fail(`reply event not in docs/protocol.md: ${incoming.event}`);
     bump(stats.replies, incoming.event);
     if (--outstanding < 0)
       fail(`a reply (${incoming.event}) no frame asked for; last frames: ${recent.map(hex).join(" | ")}`);

@@ -18,7 +18,9 @@ function payload(protocol: ProtocolName, key: string, n: number): unknown {
   return `${key}:${n}`;
 }
 
-/** `key:n` back from a delivery, whichever protocol carried it (PROTOCOL.md, "Data across protocols"). */
+/**
+ * `key:n` back from a delivery, whichever protocol carried it (docs/protocol.md, "Data across protocols").
+ */
 function readPayload(message: WireMessage): string | undefined {
   let data = message.data;
   if (message.encoding === "base64" && typeof data === "string") data = Buffer.from(data, "base64");
