@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { assertComplete } from "../harness/measure-deliveries.js";
 import type { DeliveryMeasurement } from "../harness/records.js";
 import { OPEN_TIMEOUT_MS, openAll, type Rig, startRig } from "../harness/rig.js";
+import { untilServerIdle } from "../harness/server-idle.js";
 import { forkNodeServer } from "../harness/server-process.js";
 import { withTimeout } from "../harness/timeout.js";
 import { type System, systemById } from "../systems/systems.js";
@@ -59,6 +60,7 @@ export async function runSlowConsumer(spec: SlowConsumerSpec): Promise<SlowConsu
       });
       const stalled = await stalledSubscriber(rig, run);
       try {
+        await untilServerIdle(rig.server);
         results.push({
           case: `${spec.subscribers} subscribers + 1 stalled`,
           run,
