@@ -62,7 +62,10 @@ describe("the checker, on a repository of fixtures beside a folder of the team's
   const outside = mkdtempSync(join(tmpdir(), "west-links-"));
   after(() => rmSync(outside, { recursive: true, force: true }));
   const root = join(outside, "repo");
-  write(outside, { "shared/PROTOCOL.md": "# Protocol\n\n## Names\n", "shared/STYLE.md": "# Style\n" });
+  write(outside, {
+    "team-notes/CONTRACT.md": "# Protocol\n\n## Names\n",
+    "team-notes/GUIDELINES.md": "# Style\n",
+  });
   write(root, {
     "README.md": "# Fixture\n\n## Getting started\n",
     "docs/guide.md": [
@@ -129,10 +132,10 @@ describe("the checker, on a repository of fixtures beside a folder of the team's
   it("a link outside or to nothing: the team's notes, built or installed files, missing files and headings, sites", () => {
     const cases: [string, string][] = [
       ["", "empty link"],
-      ["../shared/PROTOCOL.md", "leaves the repository"],
-      ["/../shared/PROTOCOL.md", "leaves the repository"],
-      [`${outside}/shared/PROTOCOL.md`, "no such file or folder"],
-      ["PROTOCOL.md", "no such file or folder"],
+      ["../team-notes/CONTRACT.md", "leaves the repository"],
+      ["/../team-notes/CONTRACT.md", "leaves the repository"],
+      [`${outside}/team-notes/CONTRACT.md`, "no such file or folder"],
+      ["CONTRACT.md", "no such file or folder"],
       ["docs/images/missing.png", "no such file or folder"],
       ["build/src/core/names.js", "points into a folder that is not part of the repository"],
       ["node_modules/pkg/CHANGELOG.md", "points into a folder that is not part of the repository"],
@@ -200,23 +203,23 @@ describe("the checker, on a repository of fixtures beside a folder of the team's
     const markdown = [
       "# Fixture",
       "See [the guide](docs/guide.md#names), [the top](#fixture) and http://127.0.0.1:8080.",
-      "The [team's protocol](../shared/PROTOCOL.md) and ![a screenshot](docs/images/missing.png).",
-      "Cited bare: PROTOCOL.md, DESIGN.md and STYLE.md; guide.md and latest.md are the repository's.",
-      "`../../shared/PROTOCOL.md` counts in code too; `{mode}-latest.md` is a template.",
+      "The [team's protocol](../team-notes/CONTRACT.md) and ![a screenshot](docs/images/missing.png).",
+      "Cited bare: CONTRACT.md, PLAN.md and GUIDELINES.md; guide.md and latest.md are the repository's.",
+      "`../../team-notes/CONTRACT.md` counts in code too; `{mode}-latest.md` is a template.",
       'Sections: docs/guide.md, "Names" and docs/guide.md\'s "Commands".',
       '<img src="docs/images/shot.png" alt="x"> <a href="https://github.com/west">elsewhere</a>',
-      `From ${outside}${sep}shared: notes.`,
-      `Not a path outside: https://app.example.com${outside}${sep}shared.`,
+      `From ${outside}${sep}team-notes: notes.`,
+      `Not a path outside: https://app.example.com${outside}${sep}team-notes.`,
     ].join("\n");
     assert.deepEqual(markdownProblems(repo, readme, markdown), [
-      "README.md:3: ../shared/PROTOCOL.md: leaves the repository",
+      "README.md:3: ../team-notes/CONTRACT.md: leaves the repository",
       "README.md:3: docs/images/missing.png: no such file or folder",
       "README.md:7: https://github.com/west: leaves the repository",
-      "README.md:3: ../shared/PROTOCOL.md: no such file in the repository",
-      "README.md:4: PROTOCOL.md: no such file in the repository",
-      "README.md:4: DESIGN.md: no such file in the repository",
-      "README.md:4: STYLE.md: no such file in the repository",
-      "README.md:5: ../../shared/PROTOCOL.md: no such file in the repository",
+      "README.md:3: ../team-notes/CONTRACT.md: no such file in the repository",
+      "README.md:4: CONTRACT.md: no such file in the repository",
+      "README.md:4: PLAN.md: no such file in the repository",
+      "README.md:4: GUIDELINES.md: no such file in the repository",
+      "README.md:5: ../../team-notes/CONTRACT.md: no such file in the repository",
       `README.md:6: docs/guide.md's "Commands": no heading #commands in docs/guide.md`,
       `README.md:8: names ${outside}${sep}, outside the repository`,
     ]);
@@ -224,21 +227,21 @@ describe("the checker, on a repository of fixtures beside a folder of the team's
 
   it("a source file: markdown files it names anywhere, and paths and sites in its comments", () => {
     const source = [
-      '/** Names as in docs/guide.md, "Names" (PROTOCOL.md, "Names"); docs/guide.md#custom. */',
-      "// see ../protocols/json.js and ./names.ts, not ../../../shared/STYLE.md or ../elsewhere/notes.txt",
-      'export const about = "as PROTOCOL.md\'s list says"; // https://github.com/west, http://127.0.0.1:8080/',
+      '/** Names as in docs/guide.md, "Names" (CONTRACT.md, "Names"); docs/guide.md#custom. */',
+      "// see ../protocols/json.js and ./names.ts, not ../../../team-notes/GUIDELINES.md or ../elsewhere/notes.txt",
+      'export const about = "as CONTRACT.md\'s list says"; // https://github.com/west, http://127.0.0.1:8080/',
       'const url = "http://" + host + "/../x"; // ../../docs/guide.md#names-2 and ../../docs/guide.md#names-1',
-      "<!-- DESIGN.md -->",
-      `/* ${outside}${sep}shared */`,
+      "<!-- PLAN.md -->",
+      `/* ${outside}${sep}team-notes */`,
     ].join("\n");
     assert.deepEqual(sourceProblems(repo, names, source), [
-      'src/core/names.ts:1: PROTOCOL.md, "Names": no such file in the repository',
-      "src/core/names.ts:2: ../../../shared/STYLE.md: no such file in the repository",
-      "src/core/names.ts:3: PROTOCOL.md: no such file in the repository",
+      'src/core/names.ts:1: CONTRACT.md, "Names": no such file in the repository',
+      "src/core/names.ts:2: ../../../team-notes/GUIDELINES.md: no such file in the repository",
+      "src/core/names.ts:3: CONTRACT.md: no such file in the repository",
       "src/core/names.ts:4: ../../docs/guide.md#names-2: no heading #names-2 in docs/guide.md",
-      "src/core/names.ts:5: DESIGN.md: no such file in the repository",
+      "src/core/names.ts:5: PLAN.md: no such file in the repository",
       `src/core/names.ts:6: names ${outside}${sep}, outside the repository`,
-      "src/core/names.ts:2: ../../../shared/STYLE.md: leaves the repository",
+      "src/core/names.ts:2: ../../../team-notes/GUIDELINES.md: leaves the repository",
       "src/core/names.ts:2: ../elsewhere/notes.txt: no such file or folder",
       "src/core/names.ts:3: https://github.com/west: leaves the repository",
     ]);
