@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { decodeJwt } from "jose";
 import WebSocket from "ws";
 import { PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
+import { TOKEN_PARAMETER } from "../transport/admission.js";
 import { readLine, showFrame } from "./console-frames.js";
 
 /** How long EOF waits for the replies still due before closing the socket. */
@@ -28,9 +29,6 @@ interface ConsoleOptions {
   protocol: ProtocolName;
   token?: string;
 }
-
-/** The query parameter a node reads a token from when there is no Authorization header. */
-const TOKEN_PARAMETER = "token";
 
 /** `west console`: an interactive client of a running node, one command per line of stdin. */
 export function defineConsoleCommand(program: Command): void {

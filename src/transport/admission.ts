@@ -80,7 +80,8 @@ function authFailure(
   return REFUSALS[reason];
 }
 
-const TOKEN_PARAMETER = "token";
+/** The query parameter an upgrade reads its token from when it has no Authorization header. */
+export const TOKEN_PARAMETER = "token";
 
 /** The token of an upgrade: `Authorization: Bearer TOKEN`, else the `token` query parameter. */
 function upgradeToken(request: IncomingMessage): string | undefined {
