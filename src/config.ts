@@ -131,6 +131,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "`registration_failed` / `subscription_failed` and the connection stays open.",
   },
   {
+    key: "maxCommandsInFlight",
+    type: "integer",
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: DEFAULTS.maxCommandsInFlight,
+    description:
+      "Commands of one connection (or native client) that may run at once, pipelined; the ones beyond wait " +
+      "their turn, in order, and are not refused.",
+  },
+  {
     key: "maxConnections",
     type: "integer",
     min: 1,

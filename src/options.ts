@@ -30,6 +30,11 @@ export interface WestOptions {
    */
   maxChannelsPerConnection?: number;
   /**
+   * Commands of one client that may run at once (pipelined: docs/protocol.md, "Pipelining"); the ones beyond
+   * wait their turn, in order, and are not refused. Default 1000.
+   */
+  maxCommandsInFlight?: number;
+  /**
    * WebSocket connections this node serves at once; one more is accepted and closed at once with 1013
    * ("try again later"). Native clients do not count. Default 50000.
    */
@@ -90,6 +95,7 @@ export const DEFAULTS = {
   maxFrameBytes: 1024 * 1024,
   keepaliveIntervalMs: 30_000,
   maxChannelsPerConnection: 1000,
+  maxCommandsInFlight: 1000,
   maxConnections: 50_000,
   maxCommandsPerSecond: 10_000,
   maxChannelBytes: 256,

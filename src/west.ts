@@ -37,6 +37,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     logger,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? DEFAULTS.maxChannelsPerConnection,
+    maxCommandsInFlight: options.maxCommandsInFlight ?? DEFAULTS.maxCommandsInFlight,
     maxChannelBytes: options.maxChannelBytes ?? DEFAULTS.maxChannelBytes,
     permissions,
   });

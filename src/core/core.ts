@@ -16,6 +16,8 @@ export interface CoreOptions {
   commandTimeoutMs: number;
   /** Registrations plus subscriptions (pending ones too) that one session may hold. */
   maxChannelsPerConnection: number;
+  /** Commands of one session that may run at once; more wait their turn. Default DEFAULT_MAX_IN_FLIGHT. */
+  maxCommandsInFlight?: number;
   /** Longest channel name, in UTF-8 bytes. */
   maxChannelBytes: number;
   /** Channel permission rules; none: every command is allowed. */
@@ -87,6 +89,7 @@ export class Core {
       kind,
       identity.claims,
       identity.trusted,
+      this.options.maxCommandsInFlight,
     );
     this.sessions.set(session.id, session);
     this.counters.connectionOpened(kind);

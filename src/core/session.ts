@@ -1,3 +1,4 @@
+import { CommandPipeline, type ReplyHandler } from "./command-pipeline.js";
 import type { Core } from "./core.js";
 import type { Command, Message, Reply } from "./message.js";
 
@@ -20,15 +21,14 @@ const NONE: ReadonlySet<string> = new Set();
 /**
  * One client in the sense of docs/protocol.md, "Clients and ownership" (one connection, or one native client
  * object).
- * Runs its commands one after another and answers them in order, also when many are in flight.
+ * Runs its commands pipelined (see CommandPipeline) and answers them in order.
  */
 export class Session {
   closed = false;
   // Made on first use: most connections hold few channels, and an idle one need not pay for two empty sets.
   private owned: Set<string> | undefined;
   private subscribed: Set<string> | undefined;
-  /** Settles once every command accepted so far has been answered; undefined when none is in flight. */
-  private tail: Promise<void> | undefined;
+  private readonly pipeline: CommandPipeline;
 
   constructor(
     readonly id: number,
@@ -39,7 +39,15 @@ export class Session {
     readonly kind: string,
     readonly claims: Readonly<Record<string, unknown>> | undefined = undefined,
     readonly trusted = false,
-  ) {}
+    /** Commands that may run at once; more wait their turn. */
+    maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+  ) {
+    this.pipeline = new CommandPipeline(
+      (command) => this.core.run(this, command),
+      (reply, onReply) => this.answer(reply, onReply),
+      maxInFlight,
+    );
+  }
 
   /** Channels this session registered (pending claims included). */
   get registrations(): ReadonlySet<string> {
@@ -80,24 +88,9 @@ export class Session {
     return this.endpoint.deliver(message);
   }
 
-  /**
-   * Runs `command` after the ones before it; `onReply` (default: the endpoint) gets its one reply. Synchronous
-   * when nothing waits.
-   */
-  execute(command: Command, onReply?: (reply: Reply) => void): void {
-    if (this.closed) return;
-    const prior = this.tail;
-    if (prior === undefined) {
-      const result = this.core.run(this, command);
-      if (result instanceof Promise) this.follow(result, onReply);
-      else if (onReply === undefined) this.endpoint.deliver(result);
-      else onReply(result);
-      return;
-    }
-    this.follow(
-      prior.then(() => this.core.run(this, command)),
-      onReply,
-    );
+  /** Runs `command`; `onReply` (default: the endpoint) gets its one reply, after the replies to earlier commands. */
+  execute(command: Command, onReply?: ReplyHandler): void {
+    if (!this.closed) this.pipeline.execute(command, onReply);
   }
 
   /**
@@ -107,9 +100,7 @@ export class Session {
   respond(answer: Reply, command = "other"): void {
     if (this.closed) return;
     this.core.counters.countCommand(command, answer.event);
-    const prior = this.tail;
-    if (prior === undefined) this.endpoint.deliver(answer);
-    else this.follow(prior.then(() => answer));
+    this.pipeline.respond(answer);
   }
 
   /** Removes every registration and subscription of this session; idempotent. */
@@ -117,18 +108,15 @@ export class Session {
     return this.core.detach(this);
   }
 
-  private follow(result: Promise<Reply>, onReply?: (reply: Reply) => void): void {
-    const done: Promise<void> = result.then(onReply ?? ((reply) => this.endpoint.deliver(reply))).then(
-      () => this.settled(done),
-      (error: unknown) => {
-        this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");
-        this.settled(done);
-      },
-    );
-    this.tail = done;
-  }
-
-  private settled(done: Promise<void>): void {
-    if (this.tail === done) this.tail = undefined;
+  private answer(reply: Reply, onReply: ReplyHandler | undefined): void {
+    try {
+      if (onReply === undefined) this.endpoint.deliver(reply);
+      else onReply(reply);
+    } catch (error) {
+      this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");
+    }
   }
 }
+
+/** Commands of one client that may run at once, unless configured otherwise (option maxCommandsInFlight). */
+export const DEFAULT_MAX_IN_FLIGHT = 1000;

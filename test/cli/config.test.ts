@@ -84,6 +84,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       maxFrameBytes: DEFAULTS.maxFrameBytes,
       keepaliveIntervalMs: DEFAULTS.keepaliveIntervalMs,
       maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
+      maxCommandsInFlight: DEFAULTS.maxCommandsInFlight,
       maxConnections: DEFAULTS.maxConnections,
       maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
       maxChannelBytes: DEFAULTS.maxChannelBytes,
@@ -144,6 +145,7 @@ describe("config: the limits", () => {
     assert.deepEqual(
       {
         maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
+        maxCommandsInFlight: DEFAULTS.maxCommandsInFlight,
         maxConnections: DEFAULTS.maxConnections,
         maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
         maxChannelBytes: DEFAULTS.maxChannelBytes,
@@ -152,6 +154,7 @@ describe("config: the limits", () => {
       },
       {
         maxChannelsPerConnection: 1000,
+        maxCommandsInFlight: 1000,
         maxConnections: 50000,
         maxCommandsPerSecond: 10000,
         maxChannelBytes: 256,
@@ -162,6 +165,7 @@ describe("config: the limits", () => {
     const table = renderConfigTable();
     for (const [key, value] of [
       ["maxChannelsPerConnection", "1000"],
+      ["maxCommandsInFlight", "1000"],
       ["maxConnections", "50000"],
       ["maxCommandsPerSecond", "10000"],
       ["maxChannelBytes", "256"],

@@ -1,0 +1,165 @@
+import type { Command, Reply } from "./message.js";
+import type { Awaitable } from "./seam.js";
+
+/**
+ * Commands that change what a client holds. Each runs alone: after every earlier command was answered, and
+ * before any later one starts, so that what follows it (a publish after a subscribe, a send after a register)
+ * sees it in effect in the whole system, as if the client had waited for its reply.
+ */
+const RUNS_ALONE: ReadonlySet<string> = new Set(["register", "unregister", "subscribe", "unsubscribe"]);
+
+export type ReplyHandler = (reply: Reply) => void;
+
+/** A command of the pipeline: waiting to start (`command` set), running, or answered (`reply` set). */
+interface Slot {
+  command: Command | undefined;
+  reply: Reply | undefined;
+  readonly onReply: ReplyHandler | undefined;
+  readonly alone: boolean;
+  /** The channel of a send: sends of one client to one channel run one at a time. */
+  readonly sendTo: string | undefined;
+}
+
+/**
+ * One client's commands, pipelined (docs/protocol.md, "Pipelining"): a publish, a send or a ping starts as soon
+ * as it arrives, without waiting for the answers to the commands before it, so that a client with many commands
+ * in flight gets them to the distribution layer together. Replies still go out in command order. A command that
+ * changes what the client holds runs alone (RUNS_ALONE); a send waits for the answer to the client's previous send
+ * to the same channel (the owner's node accepts them in order, whatever the network between nodes does); and at
+ * most `maxInFlight` commands run at once: the others wait their turn, in order.
+ */
+export class CommandPipeline {
+  /** Commands not yet answered to the client, in the order they arrived. */
+  private readonly slots: Slot[] = [];
+  private running = 0;
+  private waiting = 0;
+  /** Commands that run alone, not yet answered: later commands wait for them. */
+  private alone = 0;
+  /** Sends not yet answered, per channel. */
+  private readonly sending = new Map<string, number>();
+  private pumping = false;
+
+  constructor(
+    private readonly run: (command: Command) => Awaitable<Reply>,
+    /** Hands a reply on, to `onReply` when the command came with one. */
+    private readonly answer: (reply: Reply, onReply: ReplyHandler | undefined) => void,
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** Commands started and not yet answered. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  execute(command: Command, onReply?: ReplyHandler): void {
+    const alone = RUNS_ALONE.has(command.event);
+    const sendTo =
+      command.event === "send" && typeof command.channel === "string" ? command.channel : undefined;
+    if (
+      !alone &&
+      this.waiting === 0 &&
+      this.alone === 0 &&
+      this.running < this.maxInFlight &&
+      (sendTo === undefined || !this.sending.has(sendTo))
+    ) {
+      const result = this.run(command);
+      if (this.slots.length === 0 && !(result instanceof Promise)) {
+        this.answer(result, onReply);
+        return;
+      }
+      const slot: Slot = { command: undefined, reply: undefined, onReply, alone, sendTo };
+      this.slots.push(slot);
+      this.follow(slot, result);
+      return;
+    }
+    this.slots.push({ command, reply: undefined, onReply, alone, sendTo });
+    this.waiting++;
+    if (alone) this.alone++;
+    if (sendTo !== undefined) this.sending.set(sendTo, (this.sending.get(sendTo) ?? 0) + 1);
+    this.pump();
+  }
+
+  /** Gives `reply`, answered without running a command, its place in the order of replies. */
+  respond(reply: Reply): void {
+    if (this.slots.length === 0) this.answer(reply, undefined);
+    else this.slots.push({ command: undefined, reply, onReply: undefined, alone: false, sendTo: undefined });
+  }
+
+  /** Waits for a started command's reply (a slot that was waiting is already counted in `sending`). */
+  private follow(slot: Slot, result: Awaitable<Reply>, counted = false): void {
+    if (!(result instanceof Promise)) {
+      this.answered(slot, result, counted);
+      return;
+    }
+    const { sendTo } = slot;
+    if (sendTo !== undefined && !counted) this.sending.set(sendTo, (this.sending.get(sendTo) ?? 0) + 1);
+    this.running++;
+    result.then((reply) => {
+      this.running--;
+      this.answered(slot, reply, true);
+      this.pump();
+    });
+  }
+
+  private answered(slot: Slot, reply: Reply, counted: boolean): void {
+    slot.reply = reply;
+    const { sendTo } = slot;
+    if (sendTo === undefined || !counted) return;
+    const left = (this.sending.get(sendTo) ?? 1) - 1;
+    if (left > 0) this.sending.set(sendTo, left);
+    else this.sending.delete(sendTo);
+  }
+
+  /** Hands on the replies that are next in order, and starts the waiting commands that may start now. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      do this.answerReady();
+      while (this.waiting > 0 && this.startReady());
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private answerReady(): void {
+    const { slots } = this;
+    while (slots.length > 0) {
+      const head = slots[0] as Slot;
+      if (head.reply === undefined) return;
+      slots.shift();
+      if (head.alone) this.alone--;
+      this.answer(head.reply, head.onReply);
+    }
+  }
+
+  /** Starts the waiting commands that may start; true when one of them was answered at once. */
+  private startReady(): boolean {
+    const { slots } = this;
+    /** Channels with an earlier send not yet answered. */
+    const busy = new Set<string>();
+    let answered = false;
+    for (let i = 0; i < slots.length && this.running < this.maxInFlight; i++) {
+      const slot = slots[i] as Slot;
+      const { command, sendTo } = slot;
+      if (command === undefined) {
+        if (slot.reply !== undefined) continue;
+        if (slot.alone) break;
+        if (sendTo !== undefined) busy.add(sendTo);
+        continue;
+      }
+      // A command that runs alone waits for every earlier one to be answered, and holds back every later one.
+      if (slot.alone && i > 0) break;
+      if (sendTo !== undefined) {
+        if (busy.has(sendTo)) continue;
+        busy.add(sendTo);
+      }
+      slot.command = undefined;
+      this.waiting--;
+      this.follow(slot, this.run(command), true);
+      if (slot.reply !== undefined) answered = true;
+      if (slot.alone) break;
+    }
+    return answered;
+  }
+}
