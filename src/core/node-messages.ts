@@ -121,37 +121,52 @@ function readDelivery(reader: Reader): Delivery {
   return { event: DELIVERY_EVENT, from, channel, data };
 }
 
+/** Writes into one growing buffer: a message costs one or two allocations, not one per field. */
 class Writer {
-  private readonly parts: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(256);
+  private offset = 0;
 
   byte(value: number): void {
-    this.parts.push(Buffer.of(value));
+    this.room(1);
+    this.buffer[this.offset++] = value;
   }
 
   uint(value: number): void {
-    const buffer = Buffer.allocUnsafe(4);
-    buffer.writeUInt32BE(value >>> 0);
-    this.parts.push(buffer);
+    this.room(4);
+    this.offset = this.buffer.writeUInt32BE(value >>> 0, this.offset);
   }
 
   /** A float64: integers are exact up to 2^53. */
   double(value: number): void {
-    const buffer = Buffer.allocUnsafe(8);
-    buffer.writeDoubleBE(value);
-    this.parts.push(buffer);
+    this.room(8);
+    this.offset = this.buffer.writeDoubleBE(value, this.offset);
   }
 
   text(value: string): void {
-    this.bytes(Buffer.from(value, "utf8"));
+    // At most 3 bytes per UTF-16 unit; the length is written once the bytes are.
+    this.room(4 + value.length * 3);
+    const start = this.offset + 4;
+    const length = this.buffer.write(value, start, "utf8");
+    this.buffer.writeUInt32BE(length, this.offset);
+    this.offset = start + length;
   }
 
   bytes(value: Uint8Array): void {
     this.uint(value.byteLength);
-    this.parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.room(value.byteLength);
+    this.buffer.set(value, this.offset);
+    this.offset += value.byteLength;
   }
 
   finish(): Buffer {
-    return Buffer.concat(this.parts);
+    return this.buffer.subarray(0, this.offset);
+  }
+
+  private room(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
+    this.buffer.copy(grown, 0, 0, this.offset);
+    this.buffer = grown;
   }
 }
 
@@ -176,15 +191,25 @@ class Reader {
   }
 
   text(): string {
-    return this.bytes().toString("utf8");
+    const end = this.end();
+    const value = this.buffer.toString("utf8", this.offset, end);
+    this.offset = end;
+    return value;
   }
 
+  /** A copy: the message's bytes are not kept alive by the data taken from them. */
   bytes(): Buffer {
+    const end = this.end();
+    const value = Buffer.from(this.buffer.subarray(this.offset, end));
+    this.offset = end;
+    return value;
+  }
+
+  /** Reads a length; where the field it announces ends. */
+  private end(): number {
     const length = this.uint();
     if (this.offset + length > this.buffer.length) throw new RangeError("truncated node message");
-    const value = Buffer.from(this.buffer.subarray(this.offset, this.offset + length));
-    this.offset += length;
-    return value;
+    return this.offset + length;
   }
 
   atEnd(): boolean {
