@@ -1,6 +1,6 @@
 import { createCluster } from "@redis/client";
 import type { Logger } from "../../log.js";
-import { withStartupDeadline } from "./global-link.js";
+import { NO_CLIENT_TIMEOUT, withStartupDeadline } from "./global-link.js";
 import { closeWithin, type RedisLink, reconnectDelay } from "./link.js";
 
 export interface ClusterConnection {
@@ -19,6 +19,7 @@ export function clusterClient(connection: ClusterConnection, reconnect: boolean)
   const scheme = connection.tls ? "rediss" : "redis";
   return createCluster({
     rootNodes: connection.seeds.map((seed) => ({ url: `${scheme}://${seed}` })),
+    commandOptions: NO_CLIENT_TIMEOUT,
     defaults: {
       ...(connection.username === undefined ? {} : { username: connection.username }),
       ...(connection.password === undefined ? {} : { password: connection.password }),
