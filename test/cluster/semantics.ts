@@ -107,6 +107,67 @@ export function semanticSuite(mode: Mode, skip: string | false = false): void {
       assert.deepEqual(await owner.waitFor(r, 500), sent);
     });
 
+    it("pipelined commands are answered in command order: publishes, sends to owners on other nodes, pings", async () => {
+      const owners = [new Inbox(n2, "pipe-owner-a"), new Inbox(n3, "pipe-owner-b")];
+      const channels = [fresh("pipe-a"), fresh("pipe-b")];
+      for (const [i, owner] of owners.entries()) await owner.client.reg(channels[i] as string);
+      const client = n1.client("pipe-client");
+      const order: number[] = [];
+      const expected: string[] = [];
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        const channel = channels[i % 2] as string;
+        const kind = i % 3;
+        const command =
+          kind === 0
+            ? client.send(channel, i)
+            : kind === 1
+              ? client.pub(fresh("pipe-pub"), i)
+              : client.ping();
+        expected.push(["sending_succeeded", "publication_succeeded", "pong"][kind] as string);
+        pending.push(command.then((reply) => order.push(i) && reply.event));
+      }
+      assert.deepEqual(await Promise.all(pending), expected);
+      assert.deepEqual(
+        order,
+        Array.from({ length: 300 }, (_, i) => i),
+      );
+      const [a, b] = owners as [Inbox, Inbox];
+      const sentTo = (n: number) =>
+        Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 === 0 && i % 2 === n);
+      assert.deepEqual(await a.waitFor(channels[0] as string, 50), sentTo(0));
+      assert.deepEqual(await b.waitFor(channels[1] as string, 50), sentTo(1));
+    });
+
+    it("a subscribe or register pipelined before a publish is in effect when the publish's consequences arrive", async () => {
+      for (let round = 0; round < 5; round++) {
+        const trigger = fresh("trigger");
+        const answer = fresh("answer");
+        const mine = fresh("mine");
+        // On another node, a client answers each trigger at once: a publish on `answer` and a send to `mine`.
+        const responder = n2.client("pipe-responder", (message) => {
+          if (message.event !== "new_message" || message.channel !== trigger) return;
+          void responder.pub(answer, "published back");
+          void responder.send(mine, "sent back");
+        });
+        await responder.sub(trigger);
+        const asker = new Inbox(n3, "pipe-asker");
+        // Neither waits for the one before: the publish must not overtake the subscribe and the register.
+        const replies = await Promise.all([
+          asker.client.sub(answer),
+          asker.client.reg(mine),
+          asker.client.pub(trigger, "go"),
+        ]);
+        assert.deepEqual(
+          replies.map((reply) => reply.event),
+          ["subscription_succeeded", "registration_succeeded", "publication_succeeded"],
+        );
+        assert.deepEqual(await asker.waitFor(answer, 1), ["published back"]);
+        assert.deepEqual(await asker.waitFor(mine, 1), ["sent back"]);
+        await Promise.all([responder.close(), asker.client.close()]);
+      }
+    });
+
     it("after unsubscribe a node's client gets nothing more, while the others still do", async () => {
       const ch = fresh("unsub");
       const leaving = new Inbox(n1, "leaving");
