@@ -3,7 +3,12 @@ import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { tinyCrossNode } from "../../bench/cross-node/config.js";
 import type { CrossResult, CrossSystemId } from "../../bench/cross-node/records.js";
+import { crossNodeReport } from "../../bench/cross-node/report.js";
 import { runCrossNode } from "../../bench/cross-node/section.js";
+import { tinySuite } from "../../bench/harness/suite-config.js";
+import { renderCrossNodeChart } from "../../bench/report/cross-node-chart.js";
+import { renderMarkdown } from "../../bench/report/markdown.js";
+import { testReport } from "../helpers/bench-report.js";
 
 const natsInstalled = spawnSync("nats-server", ["--version"]).status === 0;
 
@@ -39,7 +44,31 @@ test("the cross-node section takes WEST on Redis and Socket.IO with its Redis ad
   timeout: 60_000,
 }, async () => {
   const systems: CrossSystemId[] = ["west-redis", "socketio-redis"];
-  checkResults(await runCrossNode(tinyCrossNode(systems), () => undefined), systems);
+  const config = tinyCrossNode(systems);
+  const results = await runCrossNode(config, () => undefined);
+  checkResults(results, systems);
+
+  const crossNode = crossNodeReport(config, results);
+  assert.equal(crossNode.targets.length, 12, "6 ratios for each WEST mode");
+  const socketIoRatio = crossNode.targets.find(
+    (t) => t.ratio === "WEST on Redis CPU/delivery ÷ Socket.IO emulated",
+  );
+  assert.ok(socketIoRatio?.value !== undefined && socketIoRatio.value > 0, "a ratio of two measured medians");
+  const natsRatio = crossNode.targets.find((t) => t.ratio.startsWith("WEST on Redis CPU/delivery ÷ NATS"));
+  assert.equal(natsRatio?.value, undefined, "no NATS, no ratio");
+  const report = testReport({ config: tinySuite([]), results: [], crossNode });
+  const markdown = renderMarkdown(report);
+  assert.match(markdown, /\| scenario \| WEST on Redis \| Socket.IO \+ Redis adapter \|/);
+  assert.match(
+    markdown,
+    /\| p2p: 6 senders to 6 owners on another node, 1 in flight each \| [\d.]+ µs \| [\d.]+ µs \|/,
+  );
+  const svg = renderCrossNodeChart(report, crossNode);
+  assert.equal(
+    svg.match(/<rect x=/g)?.length,
+    2 + 6 * 2,
+    "a legend swatch per system, a bar per case and system",
+  );
 });
 
 test("the cross-node section takes a NATS cluster of 3 through every scenario", {
