@@ -48,13 +48,13 @@ export const CROSS_NODE: CrossNodeConfig = {
     subscribers: 999,
     windows: [1, 100],
     publishes: 100,
-    phaseMs: 2_000,
-    maxDeliveries: 300_000,
+    phaseMs: 1_000,
+    maxDeliveries: 100_000,
     warmupPublishes: 20,
   },
   pairs: { pairs: 500, rounds: 20 },
   p2p: { pairs: 500, rounds: 20 },
-  oneClient: { subscribers: 10, windows: [1_000, 1], publishes: 1_000, phaseMs: 2_000, maxPublishes: 50_000 },
+  oneClient: { subscribers: 10, windows: [1_000, 1], publishes: 1_000, phaseMs: 1_000, maxPublishes: 15_000 },
 };
 
 /** The same at a size that goes through every step in seconds: for the section's own test. */

@@ -57,7 +57,7 @@ export async function runCrossNode(
       }
       try {
         for (const scenario of scenarios) {
-          await untilServerIdle(deployment.server, { maxBusyMicros: 5_000, maxWaitMs: 3_000 });
+          await untilServerIdle(deployment.server, { maxBusyMicros: 5_000, maxWaitMs: 1_500 });
           const started = Date.now();
           let runs: CrossRun[];
           try {
