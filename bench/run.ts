@@ -1,5 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { CROSS_NODE, CROSS_SYSTEM_IDS, type CrossNodeConfig } from "./cross-node/config.js";
+import { crossNodeNotes, crossNodeReport } from "./cross-node/report.js";
+import { runCrossNode } from "./cross-node/section.js";
 import { runSuite } from "./harness/suite.js";
 import { FULL_SUITE, QUICK_SUITE, type SuiteConfig } from "./harness/suite-config.js";
 import { inProcessFanout, inProcessSends } from "./in-process.js";
@@ -19,6 +22,7 @@ const SECTIONS = [
   "in-process",
   "redis",
   "slow-consumer",
+  "cross-node",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -26,7 +30,8 @@ const USAGE = `npm run bench [-- options]
   --quick              the reduced suite (about 2 minutes): fanout to 100 and 1,000, 2,000 connections, no Redis
   --only=a,b           sections to run: ${SECTIONS.join(", ")}
   --systems=a,b        systems to compare: ${SYSTEMS.map((system) => system.id).join(", ")}
-  --repeats=N          interleaved runs of each fanout case (default 3; channels and p2p: 3, quick 1)
+  --cross-systems=a,b  systems of the cross-node section (3 server processes each): ${CROSS_SYSTEM_IDS.join(", ")}
+  --repeats=N          interleaved runs of each fanout and cross-node case (default 3; channels and p2p: 3, quick 1)
   --out=DIR            where results go (default bench/results)`;
 
 const { values } = parseArgs({
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     systems: { type: "string" },
+    "cross-systems": { type: "string" },
     repeats: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -63,7 +69,16 @@ const config: SuiteConfig = {
   p2p: sections.has("p2p") ? base.p2p : [],
   connections: sections.has("connections") ? base.connections : { ...base.connections, counts: [] },
 };
-const custom = values.only !== undefined || values.systems !== undefined || values.repeats !== undefined;
+const crossNodeConfig: CrossNodeConfig = {
+  ...CROSS_NODE,
+  systems: list(values["cross-systems"], CROSS_SYSTEM_IDS, "cross-node system"),
+  repeats: values.repeats === undefined ? (values.quick ? 1 : CROSS_NODE.repeats) : config.repeats,
+};
+const custom =
+  values.only !== undefined ||
+  values.systems !== undefined ||
+  values["cross-systems"] !== undefined ||
+  values.repeats !== undefined;
 const outDir = values.out ?? fileURLToPath(new URL("../../bench/results/", import.meta.url));
 const has = (section: Section) => sections.has(section) && !(values.quick && section === "redis");
 
@@ -96,6 +111,11 @@ if (has("slow-consumer")) {
     repeats: values.quick ? 1 : 3,
   });
 }
+let crossNode: BenchReport["crossNode"];
+if (has("cross-node")) {
+  log("cross-node scenarios (3 server processes per system)");
+  crossNode = crossNodeReport(crossNodeConfig, await runCrossNode(crossNodeConfig, log));
+}
 
 const selected = SYSTEMS.filter((system) => systems.includes(system.id));
 const fanoutSizes = config.fanout.subscribers.map((s) => s.toLocaleString("en-US")).join(", ");
@@ -112,10 +132,18 @@ const notes = [
   ...selected
     .map((system) => system.unavailable())
     .filter((reason): reason is string => reason !== undefined),
+  ...(crossNode === undefined ? [] : crossNodeNotes(crossNodeConfig, crossNode)),
 ];
 const failures = results
   .filter((result) => result.status === "failed")
-  .map((result) => `${result.case.title} on ${result.systemLabel}: ${result.notes.join("; ")}`);
+  .map((result) => `${result.case.title} on ${result.systemLabel}: ${result.notes.join("; ")}`)
+  .concat(
+    (crossNode?.results ?? [])
+      .filter((result) => result.status === "failed")
+      .map(
+        (result) => `across nodes, ${result.case.title} on ${result.systemLabel}: ${result.notes.join("; ")}`,
+      ),
+  );
 
 const report: BenchReport = {
   startedAt: started.toISOString(),
@@ -129,6 +157,7 @@ const report: BenchReport = {
   ...(inProcess === undefined ? {} : { inProcess }),
   ...(redisModes === undefined ? {} : { redisModes }),
   ...(slowConsumer === undefined ? {} : { slowConsumer }),
+  ...(crossNode === undefined ? {} : { crossNode }),
   notes,
   failures,
 };

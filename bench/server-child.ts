@@ -4,7 +4,8 @@ import type { RunningBaseline } from "./baselines/ws-forwarder.js";
 
 /**
  * A benchmarked Node server in its own process, so that its CPU time and memory can be read apart from the
- * load generator's: `node server-child.js west|ws-forwarder|socketio [WEST options as JSON]`. It reports
+ * load generator's: `node server-child.js west|ws-forwarder|socketio [options as JSON]` (WEST's options, or
+ * Socket.IO's adapter, see bench/baselines/socketio-server.ts). It reports
  * `{ port }` once listening and stops on the message "stop" (or when its parent goes away). With
  * WEST_BENCH_PROFILE set, the messages `{ profile: "start" }` and `{ profile: "stop", file }` take a CPU profile
  * of one measured phase.
@@ -21,7 +22,9 @@ async function start(system: string | undefined): Promise<RunningBaseline> {
     case "ws-forwarder":
       return (await import("./baselines/ws-forwarder.js")).startWsForwarder();
     case "socketio":
-      return (await import("./baselines/socketio-server.js")).startSocketIoServer();
+      return (await import("./baselines/socketio-server.js")).startSocketIoServer(
+        process.argv[3] === undefined ? undefined : JSON.parse(process.argv[3]),
+      );
     default:
       throw new Error(`unknown system ${system}`);
   }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WestOptions } from "../../src/options.js";
+import type { SocketIoAdapter } from "../baselines/socketio-server.js";
 import { processCpuMicros, processPeakRssBytes, processRssBytes } from "./proc-stats.js";
 import { withTimeout } from "./timeout.js";
 
@@ -29,9 +30,15 @@ export interface ServerProcess {
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-/** Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio). */
-export async function forkNodeServer(system: string, westOptions?: WestOptions): Promise<ServerProcess> {
-  const args = westOptions === undefined ? [system] : [system, JSON.stringify(westOptions)];
+/**
+ * Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio), with WEST's options or
+ * Socket.IO's adapter.
+ */
+export async function forkNodeServer(
+  system: string,
+  options?: WestOptions | SocketIoAdapter,
+): Promise<ServerProcess> {
+  const args = options === undefined ? [system] : [system, JSON.stringify(options)];
   const child = fork(new URL("../server-child.js", import.meta.url), args, {
     // Not the bench process's flags (--expose-gc, a large young generation): each server runs as deployed.
     execArgv: [],

@@ -1,3 +1,4 @@
+import type { CrossNodeReport } from "../cross-node/records.js";
 import type { CaseResult } from "../harness/records.js";
 import type { SuiteConfig } from "../harness/suite-config.js";
 import type { ScenarioResult } from "../in-process.js";
@@ -21,6 +22,8 @@ export interface BenchReport {
   redisModes?: ModeResult[] | { skipped: string };
   /** WEST alone: the others' deliveries without and with one stalled subscriber. */
   slowConsumer?: SlowConsumerResult[];
+  /** Five systems of 3 server processes each (WEST-TS on Redis and Redis Cluster, Socket.IO, NATS). */
+  crossNode?: CrossNodeReport;
   notes: string[];
   /** One line per failed case, also printed; a run with any makes `npm run bench` exit non-zero. */
   failures: string[];

@@ -6,7 +6,8 @@ import type { BenchReport } from "./bench-report.js";
 
 const root = new URL("../../../", import.meta.url);
 
-function packageVersion(path: string): string {
+/** The version in a package.json, by its path from the repository's root; "?" when unreadable. */
+export function packageVersion(path: string): string {
   try {
     return (JSON.parse(readFileSync(new URL(path, root), "utf8")) as { version: string }).version;
   } catch {
@@ -14,7 +15,8 @@ function packageVersion(path: string): string {
   }
 }
 
-function run(command: string, args: string[]): string | undefined {
+/** What a command prints, trimmed; undefined when it fails. */
+export function run(command: string, args: string[]): string | undefined {
   try {
     return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {

@@ -6,6 +6,7 @@ import type {
 } from "../harness/records.js";
 import { SYSTEMS } from "../systems/systems.js";
 import type { BenchReport } from "./bench-report.js";
+import { crossNodeSection } from "./cross-node-markdown.js";
 import { integer, kibibytes, mebibytes, micros, millis, ratio } from "./format.js";
 
 /** A busiest load process at or above this many cores means the load generator, not the server, set the pace. */
@@ -322,6 +323,7 @@ export function renderMarkdown(report: BenchReport): string {
     ...inProcessTable(report),
     ...redisTable(report),
     ...slowConsumerTable(report),
+    ...crossNodeSection(report.crossNode),
     "## Notes",
     "",
     ...limitNotes(report),

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchReport } from "./bench-report.js";
+import { renderCrossNodeChart } from "./cross-node-chart.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSvgChart } from "./svg-chart.js";
 
@@ -11,21 +12,23 @@ function writeAtomically(path: string, text: string): void {
 }
 
 /**
- * Writes the report into `dir` as JSON, markdown and SVG, each twice: under the run's timestamp and as
- * latest.*. Returns the paths written.
+ * Writes the report into `dir` as JSON, markdown and SVG (and the cross-node section's chart as
+ * *-cross-node.svg), each twice: under the run's timestamp and as latest.*. Returns the paths written.
  */
 export function writeResults(report: BenchReport, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, "-");
   const files: [string, string][] = [
-    ["json", `${JSON.stringify(report, null, 2)}\n`],
-    ["md", renderMarkdown(report)],
-    ["svg", renderSvgChart(report)],
+    [".json", `${JSON.stringify(report, null, 2)}\n`],
+    [".md", renderMarkdown(report)],
+    [".svg", renderSvgChart(report)],
   ];
+  if (report.crossNode !== undefined)
+    files.push(["-cross-node.svg", renderCrossNodeChart(report, report.crossNode)]);
   const written: string[] = [];
-  for (const [extension, text] of files) {
+  for (const [suffix, text] of files) {
     for (const name of [stamp, "latest"]) {
-      const path = join(dir, `${name}.${extension}`);
+      const path = join(dir, `${name}${suffix}`);
       writeAtomically(path, text);
       written.push(path);
     }
