@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { join } from "node:path";
 import type { RunningBaseline } from "./baselines/ws-forwarder.js";
 
 /**
@@ -30,12 +31,21 @@ async function start(system: string | undefined): Promise<RunningBaseline> {
   }
 }
 
+const profiler = new Session();
+// WEST_BENCH_LIFE_PROFILE=DIR: a CPU profile of this server's whole life, DIR/<system>-<pid>.cpuprofile (for
+// scenarios without profiled phases, such as the cross-node section's, whose nodes are separate processes).
+const lifeProfileDir = process.env.WEST_BENCH_LIFE_PROFILE;
+if (lifeProfileDir !== undefined && lifeProfileDir !== "") await profile({ profile: "start" });
 const server = await start(process.argv[2]);
 const stop = async () => {
   await server.stop();
+  if (lifeProfileDir !== undefined && lifeProfileDir !== "")
+    await profile({
+      profile: "stop",
+      file: join(lifeProfileDir, `${process.argv[2]}-${process.pid}.cpuprofile`),
+    });
   process.exit(0);
 };
-const profiler = new Session();
 process.on("message", (request: unknown) => {
   if (request === "stop") void stop();
   else if (isProfileRequest(request)) void profile(request).then(() => process.send?.({ profiled: true }));
