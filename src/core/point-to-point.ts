@@ -2,9 +2,10 @@ import type { Logger } from "../log.js";
 import type { AdapterCalls } from "./adapter-calls.js";
 import type { Counters } from "./counters.js";
 import { Fault } from "./faults.js";
+import { KnownOwners } from "./known-owners.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
 import type { DirectMessage, SendOutcome, SendRequest } from "./node-messages.js";
-import { NodeRequests } from "./node-requests.js";
+import { type NoAnswer, NodeRequests } from "./node-requests.js";
 import type { Awaitable, Owner } from "./seam.js";
 import type { Session } from "./session.js";
 
@@ -21,6 +22,7 @@ interface Ownership {
  */
 export class PointToPoint {
   private readonly owners = new Map<string, Ownership>();
+  private readonly knownOwners = new KnownOwners();
   private readonly requests = new NodeRequests((nodeId, message) =>
     this.adapters.current.backplane.direct(nodeId, message),
   );
@@ -126,21 +128,45 @@ export class PointToPoint {
    * A send to a channel with no local owner: the record tells the owner's node, which answers for its live
    * owner. Only `delivered` is success. No answer proves nothing: the record stays unless the owner's node is
    * proven dead (its heartbeat is gone). `registration_not_found` only when no one can have received the send.
+   * An owner a recent send reached is tried first, without the lookup; any answer but `delivered` that proves
+   * the send was not delivered sends it on through the record.
    */
   private async sendRemote(delivery: Delivery, id: Command["id"]): Promise<Reply> {
     const { channel } = delivery;
+    const known = this.knownOwners.get(channel);
+    if (known !== undefined) {
+      const answer = await this.offer(known, delivery);
+      if (answer === "delivered") return reply("sending_succeeded", channel, id);
+      this.knownOwners.forget(channel, known);
+      // Not delivered for sure (the owner moved, its node left or restarted): look the record up.
+      if (answer === "timeout") return this.silence(known, channel, id, answer);
+    }
     const { registry } = this.adapters.current;
     const owner = await registry.ownerOf(channel);
     if (owner === undefined) return reply("registration_not_found", channel, id);
     // The record names this node, which has no such owner: stale (e.g. its release is still on its way).
     if (owner.nodeId === registry.nodeId) return this.notFound(channel, owner, id);
+    const answer = await this.offer(owner, delivery);
+    if (answer === "delivered") {
+      this.knownOwners.remember(channel, owner);
+      return reply("sending_succeeded", channel, id);
+    }
+    if (answer === "not_owner") return reply("registration_not_found", channel, id);
+    if (answer === "fenced")
+      throw new Fault("owner's node fenced", `the owner's node ${owner.nodeId} is fenced`);
+    return this.silence(owner, channel, id, answer);
+  }
+
+  /** Asks `owner`'s node to deliver: its outcome, or why no answer came. */
+  private async offer(owner: Owner, delivery: Delivery): Promise<SendOutcome | NoAnswer> {
     const askMs = Math.max(1, Math.floor((this.commandTimeoutMs * 3) / 4));
     const answer = await this.requests.ask(owner.nodeId, { type: "send", owner, delivery }, askMs);
-    if (typeof answer === "object") {
-      if (answer.outcome === "delivered") return reply("sending_succeeded", channel, id);
-      if (answer.outcome === "not_owner") return reply("registration_not_found", channel, id);
-      throw new Fault("owner's node fenced", `the owner's node ${owner.nodeId} is fenced`);
-    }
+    return typeof answer === "object" ? answer.outcome : answer;
+  }
+
+  /** No answer from `owner`'s node: the record stays unless that node is proven dead. */
+  private async silence(owner: Owner, channel: string, id: Command["id"], answer: NoAnswer): Promise<Reply> {
+    const { registry } = this.adapters.current;
     if (await registry.isAlive(owner.nodeId))
       throw new Fault(
         "no answer from the owner's node",

@@ -151,4 +151,92 @@ describe("a send to the owner on another node", () => {
     assert.equal((await n1.client("sender").send("svc", "x")).event, "registration_not_found");
     assert.equal(network.records.has("svc"), false);
   });
+
+  describe("to an owner a recent send reached (no lookup)", () => {
+    it("goes straight to the owner's node: one lookup for many sends", async () => {
+      const network = new FakeNetwork();
+      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+      const owner = new Inbox(n2, "owner");
+      await owner.client.reg("svc");
+      const sender = n1.client("sender");
+      for (let i = 0; i < 5; i++) assert.equal((await sender.send("svc", i)).event, "sending_succeeded");
+      assert.deepEqual(await owner.waitFor("svc", 5), [0, 1, 2, 3, 4]);
+      assert.equal(network.lookups, 1);
+    });
+
+    it("after the owner moved to another node, the next send reaches the new owner only", async () => {
+      const network = new FakeNetwork();
+      const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+      const first = new Inbox(n2, "first");
+      const second = new Inbox(n3, "second");
+      await first.client.reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "to first")).event, "sending_succeeded");
+      await first.client.unreg("svc");
+      assert.equal((await second.client.reg("svc")).event, "registration_succeeded");
+      assert.equal((await sender.send("svc", "to second")).event, "sending_succeeded");
+      assert.deepEqual(await second.waitFor("svc", 1), ["to second"]);
+      assert.deepEqual(first.data("svc"), ["to first"]);
+    });
+
+    it("after the owner left and nobody took the channel: registration_not_found", async () => {
+      const network = new FakeNetwork();
+      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+      const owner = new Inbox(n2, "owner");
+      await owner.client.reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      await owner.client.close();
+      assert.equal((await sender.send("svc", "y")).event, "registration_not_found");
+    });
+
+    it("its node died and another node's client took the channel over: the send reaches the heir", async () => {
+      const network = new FakeNetwork();
+      const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
+      await n2.client("owner").reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      const dead = network.node("n2");
+      dead.listening = false;
+      dead.alive = false;
+      const heir = new Inbox(n3, "heir");
+      assert.equal((await heir.client.reg("svc")).event, "registration_succeeded");
+      assert.equal((await sender.send("svc", "to the heir")).event, "sending_succeeded");
+      assert.deepEqual(await heir.waitFor("svc", 1), ["to the heir"]);
+    });
+
+    it("no answer from its live node: internal_error, delivered once, not sent again through the record", async () => {
+      let dropping = false;
+      const network = new FakeNetwork({ drops: (message) => dropping && message.type === "answer" });
+      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+      const owner = new Inbox(n2, "owner");
+      await owner.client.reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "first")).event, "sending_succeeded");
+      dropping = true;
+      assert.deepEqual(why(await sender.send("svc", "answer lost")), noAnswer);
+      assert.equal(network.lookups, 1, "no second try through the record");
+      dropping = false;
+      assert.equal((await sender.send("svc", "healed")).event, "sending_succeeded");
+      assert.deepEqual(await owner.waitFor("svc", 3), ["first", "answer lost", "healed"]);
+    });
+
+    it("its node answers fenced (lease lost, or a send to an incarnation it has left): the record is looked up again", async () => {
+      const network = new FakeNetwork();
+      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+      const owner = new Inbox(n2, "owner");
+      await owner.client.reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      network.node("n2").leased = false;
+      assert.deepEqual(why(await sender.send("svc", "fenced")), {
+        event: "internal_error",
+        reason: "owner's node fenced",
+      });
+      assert.equal(network.lookups, 2, "a fenced answer looks the record up again");
+      network.node("n2").leased = true;
+      assert.equal((await sender.send("svc", "leased")).event, "sending_succeeded");
+      assert.deepEqual(await owner.waitFor("svc", 2), ["x", "leased"]);
+    });
+  });
 });

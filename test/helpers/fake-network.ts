@@ -30,6 +30,8 @@ export class FakeNetwork {
   readonly nodes = new Map<string, FakeNode>();
   /** Messages sent and not yet delivered or dropped. */
   inFlight = 0;
+  /** Owner records looked up (ownerOf), by every node. */
+  lookups = 0;
   private readonly random: Prng;
 
   constructor(
@@ -66,7 +68,10 @@ export class FakeNetwork {
             if (holder?.nodeId === owner.nodeId && holder.sessionId === owner.sessionId)
               records.delete(channel);
           },
-          ownerOf: (channel) => records.get(channel),
+          ownerOf: (channel) => {
+            this.lookups++;
+            return records.get(channel);
+          },
           isAlive: (id) => this.nodes.get(id)?.alive ?? false,
           mayDeliver: () => self.leased,
         },
