@@ -9,8 +9,12 @@ import { startNatsCluster } from "./nats-cluster.js";
 import type { CrossSystemId } from "./records.js";
 
 const NODES = 3;
-/** Socket.IO and NATS limit no client's command rate: neither does WEST here. */
-const WEST_UNLIMITED: WestOptions = { maxCommandsPerSecond: 0 };
+/**
+ * Socket.IO and NATS limit no client's command rate: neither does WEST here. A subscriber may fall 64 MiB behind
+ * before it is cut, as NATS's default max_pending allows (Socket.IO has no limit): the load generator, on the
+ * same 2 cores, reads slower than a node sends.
+ */
+const WEST_UNLIMITED: WestOptions = { maxCommandsPerSecond: 0, slowConsumerBytes: 64 * 1024 * 1024 };
 
 /** A system of the cross-node section: 3 nodes in processes of their own, on 127.0.0.1. */
 export interface CrossSystem {
@@ -99,7 +103,7 @@ export const CROSS_SYSTEMS: CrossSystem[] = [
     id: "west-redis",
     label: "WEST on Redis",
     dialect: "west-json",
-    how: "WEST-TS, 3 nodes (bench/server-child.ts, dist redis) on one redis-server, its per-socket rate limit off (maxCommandsPerSecond 0: the peers have none, and the one-client case goes past its default 10,000 commands/s); CPU of the 3 nodes and redis-server",
+    how: "WEST-TS, 3 nodes (bench/server-child.ts, dist redis) on one redis-server, its per-socket rate limit off (maxCommandsPerSecond 0: the peers have none, and the one-client case goes past its default 10,000 commands/s) and its slow-consumer limit at 64 MiB (slowConsumerBytes, default 1 MiB; NATS's max_pending default); CPU of the 3 nodes and redis-server",
     unavailable: () => undefined,
     start: () => onRedisServer("west", (url) => ({ ...WEST_UNLIMITED, dist: "redis", redis: { url } })),
   },
@@ -107,7 +111,7 @@ export const CROSS_SYSTEMS: CrossSystem[] = [
     id: "west-cluster",
     label: "WEST on Redis Cluster",
     dialect: "west-json",
-    how: "WEST-TS, 3 nodes (dist redis, cluster seeds) on a Redis Cluster of 3 masters, no replicas, rate limit off as above; CPU of the 3 nodes and the 3 redis-servers",
+    how: "WEST-TS, 3 nodes (dist redis, cluster seeds) on a Redis Cluster of 3 masters, no replicas, limits as above; CPU of the 3 nodes and the 3 redis-servers",
     unavailable: () => undefined,
     start: () =>
       onRedisCluster("west", (cluster) => ({ ...WEST_UNLIMITED, dist: "redis", redis: { cluster } })),

@@ -1,9 +1,11 @@
 import type { Delivery } from "../../core/message.js";
 import { type DirectMessage, decodeNodeMessage, encodeNodeMessage } from "../../core/node-messages.js";
 import type { Backplane, NodeEvents } from "../../core/seam.js";
+import { splitBatch } from "./batches.js";
 import type { RedisNames } from "./keys.js";
 import type { RedisLink } from "./link.js";
 import type { Membership } from "./membership.js";
+import { PublishBatcher } from "./publish-batcher.js";
 import { ReplayFilter } from "./replay-filter.js";
 import { Subscriptions } from "./subscriptions.js";
 
@@ -16,6 +18,7 @@ export class RedisBackplane implements Backplane {
   private readonly subscriptions: Subscriptions;
   private readonly inboxes: Subscriptions;
   private readonly replays = new ReplayFilter();
+  private readonly outgoing: PublishBatcher;
   /** The sequence number of the last message this node sent (see NodeMessage). */
   private sent = 0;
 
@@ -27,6 +30,7 @@ export class RedisBackplane implements Backplane {
   ) {
     this.subscriptions = new Subscriptions(link, (message, channel) => this.onPublication(message, channel));
     this.inboxes = new Subscriptions(link, (message, channel) => this.onInbox(message, channel));
+    this.outgoing = new PublishBatcher((channel, message) => this.link.publish(channel, message));
   }
 
   subscribe(channel: string): Promise<void> {
@@ -46,12 +50,12 @@ export class RedisBackplane implements Backplane {
       type: "publish",
       delivery,
     });
-    await this.link.publish(this.names.publications(delivery.channel), message);
+    await this.outgoing.publish(this.names.publications(delivery.channel), message);
   }
 
   async direct(nodeId: string, message: DirectMessage): Promise<boolean> {
     const bytes = encodeNodeMessage({ origin: this.membership.nodeId, seq: ++this.sent, ...message });
-    return (await this.link.publish(this.names.inbox(nodeId), bytes)) > 0;
+    return (await this.outgoing.publish(this.names.inbox(nodeId), bytes)) > 0;
   }
 
   /** Takes requests addressed to `nodeId`, and no longer those to any other incarnation of this node. */
@@ -69,16 +73,21 @@ export class RedisBackplane implements Backplane {
   }
 
   private onPublication(bytes: Buffer, channel: string): void {
-    const message = decodeNodeMessage(bytes);
-    // This node's own publishes (under any of its incarnations) were delivered locally when they were made.
-    if (message?.type !== "publish" || this.membership.incarnations.has(message.origin)) return;
-    if (this.replays.accept(channel, message.origin, message.seq)) this.events.publication(message.delivery);
+    for (const one of splitBatch(bytes) ?? []) {
+      const message = decodeNodeMessage(one);
+      // This node's own publishes (under any of its incarnations) were delivered locally when they were made.
+      if (message?.type !== "publish" || this.membership.incarnations.has(message.origin)) continue;
+      if (this.replays.accept(channel, message.origin, message.seq))
+        this.events.publication(message.delivery);
+    }
   }
 
   private onInbox(bytes: Buffer, channel: string): void {
-    const message = decodeNodeMessage(bytes);
-    if (message?.type !== "request" && message?.type !== "answer") return;
-    if (this.replays.accept(channel, message.origin, message.seq))
-      this.events.direct(message.origin, message);
+    for (const one of splitBatch(bytes) ?? []) {
+      const message = decodeNodeMessage(one);
+      if (message?.type !== "request" && message?.type !== "answer") continue;
+      if (this.replays.accept(channel, message.origin, message.seq))
+        this.events.direct(message.origin, message);
+    }
   }
 }
