@@ -107,12 +107,16 @@ export class PointToPoint {
   }
 
   send(session: Session, channel: string, data: Data, id: Command["id"]): Awaitable<Reply> {
-    const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
+    return this.route({ event: DELIVERY_EVENT, from: session.key, channel, data }, id);
+  }
+
+  /** To the local owner if there is one, else through the owner record to the owner's node. */
+  private route(delivery: Delivery, id: Command["id"]): Awaitable<Reply> {
+    const { channel } = delivery;
     const owned = this.owners.get(channel);
     if (owned === undefined) return this.adapters.call(() => this.sendRemote(delivery, id));
     // The owner's claim is in flight: its outcome (and its reply, sent first) decides.
-    if (owned.claim !== undefined)
-      return afterClaim(owned.claim).then(() => this.send(session, channel, data, id));
+    if (owned.claim !== undefined) return afterClaim(owned.claim).then(() => this.route(delivery, id));
     if (!this.adapters.current.registry.mayDeliver())
       throw new Fault(
         "node fenced",
@@ -128,8 +132,8 @@ export class PointToPoint {
    * A send to a channel with no local owner: the record tells the owner's node, which answers for its live
    * owner. Only `delivered` is success. No answer proves nothing: the record stays unless the owner's node is
    * proven dead (its heartbeat is gone). `registration_not_found` only when no one can have received the send.
-   * An owner a recent send reached is tried first, without the lookup; any answer but `delivered` that proves
-   * the send was not delivered sends it on through the record.
+   * An owner a recent send reached is tried first, without the lookup; an answer that proves the send was not
+   * delivered (not the owner, fenced, or no receiver and the node dead) sends it on through the record.
    */
   private async sendRemote(delivery: Delivery, id: Command["id"]): Promise<Reply> {
     const { channel } = delivery;
@@ -138,14 +142,18 @@ export class PointToPoint {
       const answer = await this.offer(known, delivery);
       if (answer === "delivered") return reply("sending_succeeded", channel, id);
       this.knownOwners.forget(channel, known);
-      // Not delivered for sure (the owner moved, its node left or restarted): look the record up.
-      if (answer === "timeout") return this.silence(known, channel, id, answer);
+      if (answer === "timeout" || answer === "unreachable") await this.afterSilence(known, channel, answer);
     }
     const { registry } = this.adapters.current;
     const owner = await registry.ownerOf(channel);
     if (owner === undefined) return reply("registration_not_found", channel, id);
-    // The record names this node, which has no such owner: stale (e.g. its release is still on its way).
-    if (owner.nodeId === registry.nodeId) return this.notFound(channel, owner, id);
+    if (owner.nodeId === registry.nodeId) {
+      // The record names this node: a client of this node registered the channel since this send began (its
+      // claim was looked up, not a stale record: the local owner decides), or the record is stale (e.g. its
+      // release is still on its way).
+      if (this.owners.has(channel)) return this.route(delivery, id);
+      return this.notFound(channel, owner, id);
+    }
     const answer = await this.offer(owner, delivery);
     if (answer === "delivered") {
       this.knownOwners.remember(channel, owner);
@@ -154,7 +162,8 @@ export class PointToPoint {
     if (answer === "not_owner") return reply("registration_not_found", channel, id);
     if (answer === "fenced")
       throw new Fault("owner's node fenced", `the owner's node ${owner.nodeId} is fenced`);
-    return this.silence(owner, channel, id, answer);
+    await this.afterSilence(owner, channel, answer);
+    return reply("registration_not_found", channel, id);
   }
 
   /** Asks `owner`'s node to deliver: its outcome, or why no answer came. */
@@ -164,8 +173,12 @@ export class PointToPoint {
     return typeof answer === "object" ? answer.outcome : answer;
   }
 
-  /** No answer from `owner`'s node: the record stays unless that node is proven dead. */
-  private async silence(owner: Owner, channel: string, id: Command["id"], answer: NoAnswer): Promise<Reply> {
+  /**
+   * No answer from `owner`'s node: the record stays unless that node is proven dead, and the send failed. Resolves
+   * (after freeing the record) only when no one can have received the send: the node is dead and the message
+   * reached no receiver.
+   */
+  private async afterSilence(owner: Owner, channel: string, answer: NoAnswer): Promise<void> {
     const { registry } = this.adapters.current;
     if (await registry.isAlive(owner.nodeId))
       throw new Fault(
@@ -173,10 +186,9 @@ export class PointToPoint {
         `no answer from the owner's node ${owner.nodeId} (${answer}); it is alive, the record stays`,
       );
     this.logger.info({ channel, owner }, "the owner's node is dead: its record is freed");
-    const freed = this.notFound(channel, owner, id);
-    if (answer === "unreachable") return freed;
+    await registry.release(channel, owner);
+    if (answer === "unreachable") return;
     // The node received the send before it died (or Redis lost its data): it may have delivered it.
-    await freed;
     throw new Fault(
       "no answer from the owner's node",
       `no answer from the owner's node ${owner.nodeId}, which is dead: the send may have been delivered`,

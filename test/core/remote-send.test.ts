@@ -238,5 +238,38 @@ describe("a send to the owner on another node", () => {
       assert.equal((await sender.send("svc", "leased")).event, "sending_succeeded");
       assert.deepEqual(await owner.waitFor("svc", 2), ["x", "leased"]);
     });
+
+    it("a client of the sender's own node registered the channel meanwhile: delivered to it, and its record stays", async () => {
+      const network = new FakeNetwork({ maxDelayMs: 5 });
+      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+      const away = new Inbox(n2, "away");
+      await away.client.reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "first")).event, "sending_succeeded");
+      await away.client.unreg("svc");
+      // The send goes to the owner it knows (now gone) while a client of its own node takes the channel.
+      const sending = sender.send("svc", "second");
+      const here = new Inbox(n1, "here");
+      assert.equal((await here.client.reg("svc")).event, "registration_succeeded");
+      assert.equal((await sending).event, "sending_succeeded");
+      assert.deepEqual(await here.waitFor("svc", 1), ["second"]);
+      assert.deepEqual(
+        network.records.get("svc")?.nodeId,
+        "n1",
+        "the new owner's record is not taken for stale",
+      );
+    });
+
+    it("no receiver at its live node: internal_error, not sent again through the record", async () => {
+      const network = new FakeNetwork();
+      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+      const owner = new Inbox(n2, "owner");
+      await owner.client.reg("svc");
+      const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      network.node("n2").listening = false;
+      assert.deepEqual(why(await sender.send("svc", "y")), noAnswer);
+      assert.equal(network.lookups, 1, "a receiver count of 0 proves nothing while the node lives");
+    });
   });
 });
