@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { startRedisCluster, startRedisServer } from "../../src/devrel/redis-servers.js";
 import type { WestOptions } from "../../src/options.js";
 import type { SocketIoAdapter } from "../baselines/socketio-server.js";
 import { forkNodeServer, type ServerProcess } from "../harness/server-process.js";
 import type { DialectName } from "../systems/dialect.js";
+import { natsUnavailable } from "../systems/nats-installed.js";
 import { combinedServer, type Deployment } from "./deployment.js";
 import { startNatsCluster } from "./nats-cluster.js";
 import type { CrossSystemId } from "./records.js";
@@ -95,8 +95,6 @@ async function natsCluster(): Promise<Deployment> {
   };
 }
 
-let natsMissing: string | undefined | null = null;
-
 /** The systems compared, in report order. */
 export const CROSS_SYSTEMS: CrossSystem[] = [
   {
@@ -137,16 +135,7 @@ export const CROSS_SYSTEMS: CrossSystem[] = [
     label: "NATS cluster",
     dialect: "nats",
     how: "nats-server, 3 nodes routed to each other (cluster block), clients on each node's WebSocket listener (no TLS); CPU of the 3 nats-servers",
-    unavailable() {
-      if (natsMissing === null) {
-        const probe = spawnSync("nats-server", ["--version"], { encoding: "utf8" });
-        natsMissing =
-          probe.status === 0
-            ? undefined
-            : "nats-server is not installed (apt-get install nats-server); NATS cluster skipped";
-      }
-      return natsMissing;
-    },
+    unavailable: () => natsUnavailable("NATS cluster"),
     start: natsCluster,
   },
 ];

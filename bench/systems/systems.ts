@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { forkNodeServer, type ServerProcess, spawnNatsServer } from "../harness/server-process.js";
 import type { DialectName } from "./dialect.js";
+import { natsUnavailable } from "./nats-installed.js";
 
 export type SystemId = "west" | "ws-forwarder" | "socketio" | "nats";
 export type Protocol = "json" | "pb";
@@ -15,8 +15,6 @@ export interface System {
   unavailable(): string | undefined;
   start(): Promise<ServerProcess>;
 }
-
-let natsMissing: string | undefined | null = null;
 
 /** The systems compared, in report order; the ws forwarder is the reference the ratios divide by. */
 export const SYSTEMS: System[] = [
@@ -45,16 +43,7 @@ export const SYSTEMS: System[] = [
     id: "nats",
     label: "NATS (WebSocket)",
     dialects: { json: "nats" },
-    unavailable() {
-      if (natsMissing === null) {
-        const probe = spawnSync("nats-server", ["--version"], { encoding: "utf8" });
-        natsMissing =
-          probe.status === 0
-            ? undefined
-            : "nats-server is not installed (apt-get install nats-server); NATS skipped";
-      }
-      return natsMissing;
-    },
+    unavailable: () => natsUnavailable("NATS"),
     start: spawnNatsServer,
   },
 ];

@@ -153,49 +153,45 @@ describe("a send to the owner on another node", () => {
   });
 
   describe("to an owner a recent send reached (no lookup)", () => {
-    it("goes straight to the owner's node: one lookup for many sends", async () => {
-      const network = new FakeNetwork();
-      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
+    /** An owner of "svc" on n2, and a sender on n1 whose first send reached it. */
+    async function known(network: FakeNetwork) {
+      const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
       const owner = new Inbox(n2, "owner");
       await owner.client.reg("svc");
       const sender = n1.client("sender");
+      assert.equal((await sender.send("svc", "first")).event, "sending_succeeded");
+      return { n1, n2, n3, owner, sender };
+    }
+
+    it("goes straight to the owner's node: one lookup for many sends", async () => {
+      const network = new FakeNetwork();
+      const { owner, sender } = await known(network);
       for (let i = 0; i < 5; i++) assert.equal((await sender.send("svc", i)).event, "sending_succeeded");
-      assert.deepEqual(await owner.waitFor("svc", 5), [0, 1, 2, 3, 4]);
+      assert.deepEqual(await owner.waitFor("svc", 6), ["first", 0, 1, 2, 3, 4]);
       assert.equal(network.lookups, 1);
     });
 
     it("after the owner moved to another node, the next send reaches the new owner only", async () => {
       const network = new FakeNetwork();
-      const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
-      const first = new Inbox(n2, "first");
+      const { n3, owner, sender } = await known(network);
       const second = new Inbox(n3, "second");
-      await first.client.reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "to first")).event, "sending_succeeded");
-      await first.client.unreg("svc");
+      await owner.client.unreg("svc");
       assert.equal((await second.client.reg("svc")).event, "registration_succeeded");
       assert.equal((await sender.send("svc", "to second")).event, "sending_succeeded");
       assert.deepEqual(await second.waitFor("svc", 1), ["to second"]);
-      assert.deepEqual(first.data("svc"), ["to first"]);
+      assert.deepEqual(owner.data("svc"), ["first"]);
     });
 
     it("after the owner left and nobody took the channel: registration_not_found", async () => {
       const network = new FakeNetwork();
-      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
-      const owner = new Inbox(n2, "owner");
-      await owner.client.reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      const { owner, sender } = await known(network);
       await owner.client.close();
       assert.equal((await sender.send("svc", "y")).event, "registration_not_found");
     });
 
     it("its node died and another node's client took the channel over: the send reaches the heir", async () => {
       const network = new FakeNetwork();
-      const [n1, n2, n3] = (await nodes(network, 3)) as [WestNode, WestNode, WestNode];
-      await n2.client("owner").reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      const { n3, sender } = await known(network);
       const dead = network.node("n2");
       dead.listening = false;
       dead.alive = false;
@@ -208,11 +204,7 @@ describe("a send to the owner on another node", () => {
     it("no answer from its live node: internal_error, delivered once, not sent again through the record", async () => {
       let dropping = false;
       const network = new FakeNetwork({ drops: (message) => dropping && message.type === "answer" });
-      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
-      const owner = new Inbox(n2, "owner");
-      await owner.client.reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "first")).event, "sending_succeeded");
+      const { owner, sender } = await known(network);
       dropping = true;
       assert.deepEqual(why(await sender.send("svc", "answer lost")), noAnswer);
       assert.equal(network.lookups, 1, "no second try through the record");
@@ -221,13 +213,17 @@ describe("a send to the owner on another node", () => {
       assert.deepEqual(await owner.waitFor("svc", 3), ["first", "answer lost", "healed"]);
     });
 
+    it("no receiver at its live node: internal_error, not sent again through the record", async () => {
+      const network = new FakeNetwork();
+      const { sender } = await known(network);
+      network.node("n2").listening = false;
+      assert.deepEqual(why(await sender.send("svc", "y")), noAnswer);
+      assert.equal(network.lookups, 1, "a receiver count of 0 proves nothing while the node lives");
+    });
+
     it("its node answers fenced (lease lost, or a send to an incarnation it has left): the record is looked up again", async () => {
       const network = new FakeNetwork();
-      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
-      const owner = new Inbox(n2, "owner");
-      await owner.client.reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
+      const { owner, sender } = await known(network);
       network.node("n2").leased = false;
       assert.deepEqual(why(await sender.send("svc", "fenced")), {
         event: "internal_error",
@@ -236,17 +232,13 @@ describe("a send to the owner on another node", () => {
       assert.equal(network.lookups, 2, "a fenced answer looks the record up again");
       network.node("n2").leased = true;
       assert.equal((await sender.send("svc", "leased")).event, "sending_succeeded");
-      assert.deepEqual(await owner.waitFor("svc", 2), ["x", "leased"]);
+      assert.deepEqual(await owner.waitFor("svc", 2), ["first", "leased"]);
     });
 
     it("a client of the sender's own node registered the channel meanwhile: delivered to it, and its record stays", async () => {
       const network = new FakeNetwork({ maxDelayMs: 5 });
-      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
-      const away = new Inbox(n2, "away");
-      await away.client.reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "first")).event, "sending_succeeded");
-      await away.client.unreg("svc");
+      const { n1, owner, sender } = await known(network);
+      await owner.client.unreg("svc");
       // The send goes to the owner it knows (now gone) while a client of its own node takes the channel.
       const sending = sender.send("svc", "second");
       const here = new Inbox(n1, "here");
@@ -258,18 +250,6 @@ describe("a send to the owner on another node", () => {
         "n1",
         "the new owner's record is not taken for stale",
       );
-    });
-
-    it("no receiver at its live node: internal_error, not sent again through the record", async () => {
-      const network = new FakeNetwork();
-      const [n1, n2] = (await nodes(network, 2)) as [WestNode, WestNode];
-      const owner = new Inbox(n2, "owner");
-      await owner.client.reg("svc");
-      const sender = n1.client("sender");
-      assert.equal((await sender.send("svc", "x")).event, "sending_succeeded");
-      network.node("n2").listening = false;
-      assert.deepEqual(why(await sender.send("svc", "y")), noAnswer);
-      assert.equal(network.lookups, 1, "a receiver count of 0 proves nothing while the node lives");
     });
   });
 });
