@@ -10,6 +10,13 @@ const RUNS_ALONE: ReadonlySet<string> = new Set(["register", "unregister", "subs
 
 export type ReplyHandler = (reply: Reply) => void;
 
+/** What a pipeline runs its commands on: the session it belongs to. */
+export interface PipelineHost {
+  runCommand(command: Command): Awaitable<Reply>;
+  /** Hands a reply on, to `onReply` when the command came with one. */
+  answer(reply: Reply, onReply: ReplyHandler | undefined): void;
+}
+
 /** A command of the pipeline: waiting to start (`command` set), running, or answered (`reply` set). */
 interface Slot {
   command: Command | undefined;
@@ -35,16 +42,22 @@ export class CommandPipeline {
   private waiting = 0;
   /** Commands that run alone, not yet answered: later commands wait for them. */
   private alone = 0;
-  /** Sends not yet answered, per channel. */
-  private readonly sending = new Map<string, number>();
+  /** Sends not yet answered, per channel; made on first use (most connections never wait on a send). */
+  private sending: Map<string, number> | undefined;
   private pumping = false;
 
   constructor(
-    private readonly run: (command: Command) => Awaitable<Reply>,
-    /** Hands a reply on, to `onReply` when the command came with one. */
-    private readonly answer: (reply: Reply, onReply: ReplyHandler | undefined) => void,
+    private readonly host: PipelineHost,
     private readonly maxInFlight: number,
   ) {}
+
+  private run(command: Command): Awaitable<Reply> {
+    return this.host.runCommand(command);
+  }
+
+  private answer(reply: Reply, onReply: ReplyHandler | undefined): void {
+    this.host.answer(reply, onReply);
+  }
 
   /** Commands started and not yet answered. */
   get inFlight(): number {
@@ -60,7 +73,7 @@ export class CommandPipeline {
       this.waiting === 0 &&
       this.alone === 0 &&
       this.running < this.maxInFlight &&
-      (sendTo === undefined || !this.sending.has(sendTo))
+      (sendTo === undefined || this.sending?.has(sendTo) !== true)
     ) {
       const result = this.run(command);
       if (this.slots.length === 0 && !(result instanceof Promise)) {
@@ -75,8 +88,19 @@ export class CommandPipeline {
     this.slots.push({ command, reply: undefined, onReply, alone, sendTo });
     this.waiting++;
     if (alone) this.alone++;
-    if (sendTo !== undefined) this.sending.set(sendTo, (this.sending.get(sendTo) ?? 0) + 1);
+    if (sendTo !== undefined) this.countSend(sendTo);
     this.pump();
+  }
+
+  /** Takes over `command`, started while the pipeline was empty (it did not exist yet), and its pending `result`. */
+  adopt(command: Command, result: Promise<Reply>, onReply?: ReplyHandler): void {
+    const alone = RUNS_ALONE.has(command.event);
+    const sendTo =
+      command.event === "send" && typeof command.channel === "string" ? command.channel : undefined;
+    const slot: Slot = { command: undefined, reply: undefined, onReply, alone, sendTo };
+    this.slots.push(slot);
+    if (alone) this.alone++;
+    this.follow(slot, result);
   }
 
   /** Gives `reply`, answered without running a command, its place in the order of replies. */
@@ -92,7 +116,7 @@ export class CommandPipeline {
       return;
     }
     const { sendTo } = slot;
-    if (sendTo !== undefined && !counted) this.sending.set(sendTo, (this.sending.get(sendTo) ?? 0) + 1);
+    if (sendTo !== undefined && !counted) this.countSend(sendTo);
     this.running++;
     result.then((reply) => {
       this.running--;
@@ -105,9 +129,15 @@ export class CommandPipeline {
     slot.reply = reply;
     const { sendTo } = slot;
     if (sendTo === undefined || !counted) return;
-    const left = (this.sending.get(sendTo) ?? 1) - 1;
-    if (left > 0) this.sending.set(sendTo, left);
-    else this.sending.delete(sendTo);
+    const sending = this.sending as Map<string, number>;
+    const left = (sending.get(sendTo) ?? 1) - 1;
+    if (left > 0) sending.set(sendTo, left);
+    else sending.delete(sendTo);
+  }
+
+  private countSend(channel: string): void {
+    this.sending ??= new Map();
+    this.sending.set(channel, (this.sending.get(channel) ?? 0) + 1);
   }
 
   /** Hands on the replies that are next in order, and starts the waiting commands that may start now. */

@@ -1,6 +1,7 @@
-import { CommandPipeline, type ReplyHandler } from "./command-pipeline.js";
+import { CommandPipeline, type PipelineHost, type ReplyHandler } from "./command-pipeline.js";
 import type { Core } from "./core.js";
 import type { Command, Message, Reply } from "./message.js";
+import type { Awaitable } from "./seam.js";
 
 /** Where a session's messages go: a socket, or a native client's callback. */
 export interface Endpoint {
@@ -23,12 +24,13 @@ const NONE: ReadonlySet<string> = new Set();
  * object).
  * Runs its commands pipelined (see CommandPipeline) and answers them in order.
  */
-export class Session {
+export class Session implements PipelineHost {
   closed = false;
   // Made on first use: most connections hold few channels, and an idle one need not pay for two empty sets.
   private owned: Set<string> | undefined;
   private subscribed: Set<string> | undefined;
-  private readonly pipeline: CommandPipeline;
+  /** Made at the first command that is not answered at once. */
+  private pipeline: CommandPipeline | undefined;
 
   constructor(
     readonly id: number,
@@ -40,14 +42,8 @@ export class Session {
     readonly claims: Readonly<Record<string, unknown>> | undefined = undefined,
     readonly trusted = false,
     /** Commands that may run at once; more wait their turn. */
-    maxInFlight = DEFAULT_MAX_IN_FLIGHT,
-  ) {
-    this.pipeline = new CommandPipeline(
-      (command) => this.core.run(this, command),
-      (reply, onReply) => this.answer(reply, onReply),
-      maxInFlight,
-    );
-  }
+    private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+  ) {}
 
   /** Channels this session registered (pending claims included). */
   get registrations(): ReadonlySet<string> {
@@ -90,7 +86,19 @@ export class Session {
 
   /** Runs `command`; `onReply` (default: the endpoint) gets its one reply, after the replies to earlier commands. */
   execute(command: Command, onReply?: ReplyHandler): void {
-    if (!this.closed) this.pipeline.execute(command, onReply);
+    if (this.closed) return;
+    if (this.pipeline !== undefined) {
+      this.pipeline.execute(command, onReply);
+      return;
+    }
+    // Nothing in flight: run it now. A client whose commands are all answered at once (pings, local work) never
+    // needs a pipeline, and an idle connection's memory stays small.
+    const result = this.core.run(this, command);
+    if (!(result instanceof Promise)) this.answer(result, onReply);
+    else {
+      this.pipeline = new CommandPipeline(this, this.maxInFlight);
+      this.pipeline.adopt(command, result, onReply);
+    }
   }
 
   /**
@@ -100,7 +108,8 @@ export class Session {
   respond(answer: Reply, command = "other"): void {
     if (this.closed) return;
     this.core.counters.countCommand(command, answer.event);
-    this.pipeline.respond(answer);
+    if (this.pipeline === undefined) this.answer(answer, undefined);
+    else this.pipeline.respond(answer);
   }
 
   /** Removes every registration and subscription of this session; idempotent. */
@@ -108,7 +117,13 @@ export class Session {
     return this.core.detach(this);
   }
 
-  private answer(reply: Reply, onReply: ReplyHandler | undefined): void {
+  /** For the pipeline: runs one command. */
+  runCommand(command: Command): Awaitable<Reply> {
+    return this.core.run(this, command);
+  }
+
+  /** For the pipeline: hands a reply on, to `onReply` or else to the endpoint. */
+  answer(reply: Reply, onReply: ReplyHandler | undefined): void {
     try {
       if (onReply === undefined) this.endpoint.deliver(reply);
       else onReply(reply);

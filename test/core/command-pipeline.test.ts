@@ -17,15 +17,17 @@ function harness(maxInFlight = 1000, answersAtOnce: (command: Command) => boolea
   const started: Started[] = [];
   const delivered: string[] = [];
   const pipeline = new CommandPipeline(
-    (command) => {
-      const made = reply("pong", command.channel, command.id, `${command.event} ${command.id}` as Reason);
-      if (answersAtOnce(command)) {
-        started.push({ command, answer: () => undefined });
-        return made;
-      }
-      return new Promise<Reply>((resolve) => started.push({ command, answer: () => resolve(made) }));
+    {
+      runCommand(command) {
+        const made = reply("pong", command.channel, command.id, `${command.event} ${command.id}` as Reason);
+        if (answersAtOnce(command)) {
+          started.push({ command, answer: () => undefined });
+          return made;
+        }
+        return new Promise<Reply>((resolve) => started.push({ command, answer: () => resolve(made) }));
+      },
+      answer: (answer) => delivered.push(String(answer.reason ?? answer.event)),
     },
-    (answer) => delivered.push(String(answer.reason ?? answer.event)),
     maxInFlight,
   );
   const ids = () => started.map(({ command }) => command.id);
@@ -133,5 +135,22 @@ describe("a client's commands, pipelined", () => {
     pipeline.execute(command("publish", 4));
     assert.deepEqual(ids(), [1, 2, 3, 4]);
     assert.deepEqual(delivered, ["subscribe 1", "ping 2", "register 3"]);
+  });
+
+  it("a command adopted while it runs (started before the pipeline existed) keeps its rules", async () => {
+    const { pipeline, started, delivered, ids, answer } = harness();
+    let answerAdopted = () => undefined as void;
+    const adopted = new Promise<Reply>((resolve) => {
+      answerAdopted = () => resolve(reply("pong", "c", 1, "register 1" as Reason));
+    });
+    pipeline.adopt(command("register", 1), adopted);
+    pipeline.execute(command("publish", 2));
+    assert.deepEqual(ids(), [], "a publish waits for the register it follows");
+    answerAdopted();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(ids(), [2]);
+    await answer(2);
+    assert.deepEqual(delivered, ["register 1", "publish 2"]);
+    assert.equal(started.length, 1);
   });
 });
