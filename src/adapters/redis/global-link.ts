@@ -70,8 +70,9 @@ export async function connectGlobal(
 
 /**
  * node-redis's own per-command timeout (default 5 s) only drops a command still waiting to be written, and costs
- * an AbortSignal.timeout per command (a third of the adapter's time on a busy node, GC included). The node's
- * command deadline answers the client instead (AdapterCalls), and what its late commands do is made safe there.
+ * an AbortSignal.timeout per command (about 4% of a busy node's time in a profile, and garbage besides). The
+ * node's command deadline answers the client instead (AdapterCalls), and what its late commands do is made safe
+ * there.
  */
 export const NO_CLIENT_TIMEOUT = { timeout: 0 } as const;
 
