@@ -139,7 +139,7 @@ describe("a client's commands, pipelined", () => {
 
   it("a command adopted while it runs (started before the pipeline existed) keeps its rules", async () => {
     const { pipeline, started, delivered, ids, answer } = harness();
-    let answerAdopted = () => undefined as void;
+    let answerAdopted: () => void = () => undefined;
     const adopted = new Promise<Reply>((resolve) => {
       answerAdopted = () => resolve(reply("pong", "c", 1, "register 1" as Reason));
     });
