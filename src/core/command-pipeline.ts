@@ -66,8 +66,7 @@ export class CommandPipeline {
 
   execute(command: Command, onReply?: ReplyHandler): void {
     const alone = RUNS_ALONE.has(command.event);
-    const sendTo =
-      command.event === "send" && typeof command.channel === "string" ? command.channel : undefined;
+    const sendTo = sendChannel(command);
     if (
       !alone &&
       this.waiting === 0 &&
@@ -95,8 +94,7 @@ export class CommandPipeline {
   /** Takes over `command`, started while the pipeline was empty (it did not exist yet), and its pending `result`. */
   adopt(command: Command, result: Promise<Reply>, onReply?: ReplyHandler): void {
     const alone = RUNS_ALONE.has(command.event);
-    const sendTo =
-      command.event === "send" && typeof command.channel === "string" ? command.channel : undefined;
+    const sendTo = sendChannel(command);
     const slot: Slot = { command: undefined, reply: undefined, onReply, alone, sendTo };
     this.slots.push(slot);
     if (alone) this.alone++;
@@ -192,4 +190,9 @@ export class CommandPipeline {
     }
     return answered;
   }
+}
+
+/** The channel of a send (whose order per channel the pipeline keeps), or undefined for any other command. */
+function sendChannel(command: Command): string | undefined {
+  return command.event === "send" && typeof command.channel === "string" ? command.channel : undefined;
 }

@@ -93,7 +93,7 @@ export class Session implements PipelineHost {
     }
     // Nothing in flight: run it now. A client whose commands are all answered at once (pings, local work) never
     // needs a pipeline, and an idle connection's memory stays small.
-    const result = this.core.run(this, command);
+    const result = this.runCommand(command);
     if (!(result instanceof Promise)) this.answer(result, onReply);
     else {
       this.pipeline = new CommandPipeline(this, this.maxInFlight);
