@@ -15,8 +15,6 @@ export interface CrossNodeConfig {
     phaseMs: number;
     /** ...unless they have made this many deliveries before. */
     maxDeliveries: number;
-    /** Publishes of the warm-up. */
-    warmupPublishes: number;
   };
   /** Publisher/subscriber pairs on a channel each, publisher on node i, subscriber on node i+1; 1 in flight. */
   pairs: { pairs: number; rounds: number };
@@ -50,7 +48,6 @@ export const CROSS_NODE: CrossNodeConfig = {
     publishes: 100,
     phaseMs: 1_000,
     maxDeliveries: 100_000,
-    warmupPublishes: 20,
   },
   pairs: { pairs: 500, rounds: 20 },
   p2p: { pairs: 500, rounds: 20 },
@@ -68,7 +65,6 @@ export function tinyCrossNode(systems: CrossSystemId[]): CrossNodeConfig {
       publishes: 20,
       phaseMs: 0,
       maxDeliveries: 1_000,
-      warmupPublishes: 5,
     },
     pairs: { pairs: 6, rounds: 3 },
     p2p: { pairs: 6, rounds: 3 },

@@ -27,10 +27,10 @@ export async function crossFanout(
     await openOn(rig.senders, deployment, dialect, 0, "fanout-pub-", 0, 1);
 
     const phase = publishPhase(rig, CHANNEL, spec);
-    await warmUp(() => phase(spec.warmupPublishes, 10));
+    const measure = (window: number) => phase(Math.max(window, spec.publishes), window, spec.phaseMs);
+    await warmUp(() => measure(Math.max(...spec.windows)));
     const runs: CrossRun[] = [];
-    for (const window of spec.windows)
-      runs.push(crossRun(await phase(Math.max(window, spec.publishes), window, spec.phaseMs)));
+    for (const window of spec.windows) runs.push(crossRun(await measure(window)));
     return runs;
   } finally {
     await rig.close();

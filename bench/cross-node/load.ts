@@ -77,7 +77,10 @@ export function evenShares(count: number, parts: number): [first: number, count:
   });
 }
 
-/** Warm-up phases until one loses nothing (the first may start before every node knows every subscription). */
+/**
+ * Warm-up phases until one loses nothing (the first may start before every node knows every subscription). Each
+ * case warms up with its largest measured phase, so that a JIT-compiled server is measured warm.
+ */
 export async function warmUp(phase: () => Promise<DeliveryMeasurement>): Promise<void> {
   await sleep(INTEREST_MS);
   for (let attempt = 1; attempt <= WARMUP_ATTEMPTS; attempt++) {

@@ -28,12 +28,10 @@ export async function crossOneClient(
       subscribers: spec.subscribers,
       maxDeliveries: spec.maxPublishes * spec.subscribers,
     });
-    await warmUp(() => phase(100, 10));
+    const measure = (window: number) => phase(Math.max(window, spec.publishes), window, spec.phaseMs);
+    await warmUp(() => measure(Math.max(...spec.windows)));
     const runs: CrossRun[] = [];
-    for (const window of spec.windows) {
-      const measured = await phase(Math.max(window, spec.publishes), window, spec.phaseMs);
-      runs.push(crossRun(measured, rig.lastSent()));
-    }
+    for (const window of spec.windows) runs.push(crossRun(await measure(window), rig.lastSent()));
     return runs;
   } finally {
     await rig.close();

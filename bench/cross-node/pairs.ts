@@ -39,7 +39,7 @@ export async function crossPairs(
         { kind: kind === "pairs" ? "publish" : "send", plan, perConnection: rounds, window: 1 },
         () => rounds,
       );
-    await warmUp(() => phase(2));
+    await warmUp(() => phase(spec.rounds));
     return crossRun(await phase(spec.rounds));
   } finally {
     await rig.close();
