@@ -8,6 +8,8 @@ import { processCpuMicros } from "./harness/proc-stats.js";
 export interface ModeResult {
   mode: string;
   scenario: string;
+  /** The history size of the scenario's channels; undefined: channels without history. */
+  history?: number;
   deliveries: number;
   deliveriesPerSecond: number;
   /** CPU of the WEST process (all its nodes) per delivery. */
@@ -21,9 +23,24 @@ interface Deployment {
   options: WestOptions;
   redisPids: () => (number | undefined)[];
   nodes: number;
+  history?: number;
 }
 
-/** Fan-out and many-channel scenarios on three nodes over Redis, against one local node, in the same run. */
+/** History on every channel of the scenarios (`>` matches them all): its cost against none, in the same run. */
+const HISTORY_SIZE = 100;
+const withHistory = (deployment: Deployment): Deployment => ({
+  ...deployment,
+  options: {
+    ...deployment.options,
+    channels: [{ match: ">", history: { size: HISTORY_SIZE, ttlSeconds: 600 } }],
+  },
+  history: HISTORY_SIZE,
+});
+
+/**
+ * Fan-out and many-channel scenarios on three nodes over Redis, against one local node, in the same run; each
+ * without history and with it (size 100), one right after the other.
+ */
 export async function redisModeScenarios(): Promise<ModeResult[]> {
   const server: RedisServer = await startRedisServer();
   const cluster: RedisCluster = await startRedisCluster();
@@ -44,8 +61,12 @@ export async function redisModeScenarios(): Promise<ModeResult[]> {
   ];
   const results: ModeResult[] = [];
   try {
-    for (const deployment of deployments) results.push(await fanout(deployment, 999, 1000));
-    for (const deployment of deployments) results.push(await channels(deployment, 1000, 20));
+    for (const deployment of deployments)
+      for (const variant of [deployment, withHistory(deployment)])
+        results.push(await fanout(variant, 999, 1000));
+    for (const deployment of deployments)
+      for (const variant of [deployment, withHistory(deployment)])
+        results.push(await channels(variant, 1000, 20));
   } finally {
     await Promise.allSettled([server.stop(), cluster.stop()]);
   }
@@ -141,6 +162,7 @@ function result(
   return {
     mode: deployment.mode,
     scenario,
+    ...(deployment.history === undefined ? {} : { history: deployment.history }),
     deliveries,
     deliveriesPerSecond: deliveries / (measured.elapsedNs / 1e9),
     westCpuMicrosPerDelivery: measured.westCpuMicros / deliveries,

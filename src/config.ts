@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ChannelFeatures } from "./core/channel-features.js";
 import { Permissions } from "./core/permissions.js";
 import type { LogLevel } from "./log.js";
 import {
@@ -289,6 +290,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description:
       "Who may register, send, subscribe and publish on which channels: " +
       '`{"default": "deny", "rules": [...]}`. None: every command is allowed.',
+  },
+  {
+    key: "channels",
+    type: "json",
+    shape: "channel rules",
+    check: (value) => ChannelFeatures.compile(value),
+    description:
+      "History, presence and join/leave per channel pattern, the first matching rule deciding: " +
+      '`[{"match": "chat.>", "history": {"size": 100, "ttlSeconds": 600}}]`. None: plain channels.',
   },
   {
     key: "redis.url",

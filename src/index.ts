@@ -1,5 +1,6 @@
 export type { MessageHandler } from "./client/native-client.js";
 export { WestClient } from "./client/native-client.js";
+export type { ChannelRule, Features, HistoryConfig } from "./core/channel-features.js";
 export type { Counters } from "./core/counters.js";
 export { Fault } from "./core/faults.js";
 export type {
@@ -8,6 +9,7 @@ export type {
   Data,
   Delivery,
   FaultReason,
+  HistoryItem,
   JsonValue,
   Message,
   Reason,
@@ -37,10 +39,15 @@ export type {
   AdapterHooks,
   Awaitable,
   Backplane,
+  History,
+  HistoryPage,
+  HistoryQuery,
   NodeEvents,
   NodeStats,
   Owner,
   OwnerRegistry,
+  Position,
+  Stamped,
 } from "./core/seam.js";
 export type { Identity } from "./core/session.js";
 export type { LogLevel } from "./log.js";

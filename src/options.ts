@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { ChannelRule } from "./core/channel-features.js";
 import type { PermissionsConfig } from "./core/permissions.js";
 import type { AdapterFactory } from "./core/seam.js";
 import type { Logger, LogLevel } from "./log.js";
@@ -81,6 +82,8 @@ export interface WestOptions {
   auth?: AuthOptions;
   /** Who may register, send, subscribe and publish on which channels. None: every command is allowed. */
   permissions?: PermissionsConfig;
+  /** History, presence and join/leave, per channel pattern; the first rule that matches decides. None: plain channels. */
+  channels?: ChannelRule[];
   /** Log level of the default pino logger. Default "info". */
   logLevel?: LogLevel;
   /** A pino logger to use instead of the default one. */

@@ -2,6 +2,7 @@ import { localAdapter } from "./adapters/local/local-adapter.js";
 import { startRedisAdapter } from "./adapters/redis/redis-adapter.js";
 import { createTokenVerifier } from "./auth/jwt-verifier.js";
 import { type MessageHandler, WestClient } from "./client/native-client.js";
+import { ChannelFeatures } from "./core/channel-features.js";
 import { Core } from "./core/core.js";
 import { isValidKey, keyRule } from "./core/names.js";
 import { Permissions } from "./core/permissions.js";
@@ -31,6 +32,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const logger = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel);
   const permissions =
     options.permissions === undefined ? undefined : Permissions.compile(options.permissions);
+  const features = options.channels === undefined ? undefined : ChannelFeatures.compile(options.channels);
   const maxKeyBytes = options.maxKeyBytes ?? DEFAULTS.maxKeyBytes;
   const verifier = await createTokenVerifier(options.auth, maxKeyBytes);
   const core = new Core({
@@ -39,7 +41,9 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? DEFAULTS.maxChannelsPerConnection,
     maxCommandsInFlight: options.maxCommandsInFlight ?? DEFAULTS.maxCommandsInFlight,
     maxChannelBytes: options.maxChannelBytes ?? DEFAULTS.maxChannelBytes,
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
     permissions,
+    features,
   });
   const port = options.port ?? DEFAULTS.port;
   const metrics =
@@ -82,12 +86,19 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     adapter = await createAdapter(
       { events: core.events, hooks: metrics?.adapterHooks ?? {}, logger, url: server?.url },
       options,
+      features,
     );
   } catch (error) {
     await server?.close();
     throw error;
   }
-  core.attach(adapter);
+  try {
+    core.attach(adapter);
+  } catch (error) {
+    await adapter.close();
+    await server?.close();
+    throw error;
+  }
   joined();
   let stopped = false;
 
@@ -111,12 +122,17 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   };
 }
 
-function createAdapter(context: AdapterContext, options: WestOptions): Awaitable<Adapter> {
+function createAdapter(
+  context: AdapterContext,
+  options: WestOptions,
+  channels: ChannelFeatures | undefined,
+): Awaitable<Adapter> {
   if (options.adapter !== undefined) return options.adapter(context);
-  if ((options.dist ?? DEFAULTS.dist) === "local") return localAdapter();
+  if ((options.dist ?? DEFAULTS.dist) === "local") return localAdapter(context);
   return startRedisAdapter(context, {
     ...REDIS_DEFAULTS,
     ...options.redis,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+    channels,
   });
 }

@@ -4,6 +4,7 @@ import type {
   DeliveryMeasurement,
   ScenarioCase,
 } from "../harness/records.js";
+import type { ModeResult } from "../redis-modes.js";
 import { SYSTEMS } from "../systems/systems.js";
 import type { BenchReport } from "./bench-report.js";
 import { crossNodeSection } from "./cross-node-markdown.js";
@@ -212,21 +213,31 @@ function redisTable(report: BenchReport): string[] {
     ...header([
       "mode",
       "scenario",
+      "history",
       "deliveries/s",
       "WEST CPU µs/delivery",
       "vs local",
+      "vs no history",
       "Redis CPU µs/message",
     ]),
   );
   for (const result of modes) {
-    const local = modes.find((m) => m.scenario === result.scenario && m.mode.startsWith("local"));
+    const alike = (m: ModeResult) => m.scenario === result.scenario && m.history === result.history;
+    const local = modes.find((m) => alike(m) && m.mode.startsWith("local"));
+    const plain = modes.find(
+      (m) => m.scenario === result.scenario && m.mode === result.mode && m.history === undefined,
+    );
     lines.push(
       row([
         result.mode,
         result.scenario,
+        result.history === undefined ? "-" : `size ${result.history}`,
         integer(result.deliveriesPerSecond),
         micros(result.westCpuMicrosPerDelivery),
         local === undefined ? "" : ratio(result.westCpuMicrosPerDelivery / local.westCpuMicrosPerDelivery),
+        plain === undefined || result.history === undefined
+          ? ""
+          : ratio(result.westCpuMicrosPerDelivery / plain.westCpuMicrosPerDelivery),
         micros(result.redisCpuMicrosPerMessage),
       ]),
     );

@@ -48,8 +48,34 @@ export class WestClient {
     return this.execute({ event: "send", channel, data });
   }
 
-  sub(channel: string): Promise<Reply> {
-    return this.execute({ event: "subscribe", channel });
+  /**
+   * Subscribes `channel`. With `recover` (the offset and epoch of the last publication seen, on a channel with
+   * history), every publication after it follows the reply when `recovered` is true.
+   */
+  sub(channel: string, options: { recover?: { offset: number; epoch: string } } = {}): Promise<Reply> {
+    const { recover } = options;
+    return this.execute(
+      recover === undefined
+        ? { event: "subscribe", channel }
+        : { event: "subscribe", channel, offset: recover.offset, epoch: recover.epoch },
+    );
+  }
+
+  /**
+   * The last `limit` publications of a channel with history (at most its size), or with `after`, the first
+   * `limit` after that offset of that epoch; resolves to `history_succeeded` with them in `data`, oldest first.
+   */
+  history(
+    channel: string,
+    options: { limit?: number; after?: { offset: number; epoch: string } } = {},
+  ): Promise<Reply> {
+    const command: Command = { event: "history", channel };
+    if (options.limit !== undefined) command.limit = options.limit;
+    if (options.after !== undefined) {
+      command.offset = options.after.offset;
+      command.epoch = options.after.epoch;
+    }
+    return this.execute(command);
   }
 
   unsub(channel: string): Promise<Reply> {

@@ -1,7 +1,9 @@
 import type { Logger } from "../log.js";
 import { AdapterCalls } from "./adapter-calls.js";
+import { ChannelFeatures } from "./channel-features.js";
 import { Counters } from "./counters.js";
 import { faultReason } from "./faults.js";
+import { HistoryReads } from "./history-reads.js";
 import { type Command, type Data, type Reason, type Reply, type ReplyEvent, reply } from "./message.js";
 import { isValidName, type NameProblem, nameProblem } from "./names.js";
 import { isGuardedAction, type Permissions } from "./permissions.js";
@@ -22,6 +24,10 @@ export interface CoreOptions {
   maxChannelBytes: number;
   /** Channel permission rules; none: every command is allowed. */
   permissions?: Permissions | undefined;
+  /** History, presence and join/leave per channel; none: plain channels. */
+  features?: ChannelFeatures | undefined;
+  /** The largest frame a client is sent (history replies are cut to fit it). */
+  maxFrameBytes?: number;
 }
 
 /**
@@ -37,6 +43,8 @@ export class Core {
   private readonly adapters: AdapterCalls;
   private readonly pointToPoint: PointToPoint;
   private readonly pubSub: PubSub;
+  private readonly historyReads: HistoryReads;
+  private readonly features: ChannelFeatures;
   private readonly sessions = new Map<number, Session>();
   private nextSessionId = 1;
 
@@ -51,7 +59,13 @@ export class Core {
       options.commandTimeoutMs,
       atLimit,
     );
-    this.pubSub = new PubSub(this.adapters, this.counters, atLimit);
+    this.features = options.features ?? ChannelFeatures.NONE;
+    this.pubSub = new PubSub(this.adapters, this.counters, atLimit, this.features);
+    this.historyReads = new HistoryReads(
+      this.adapters,
+      this.features,
+      options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    );
     this.events = {
       publication: (delivery) => this.pubSub.deliverPublish(delivery),
       direct: (origin, message) => this.pointToPoint.receiveDirect(origin, message),
@@ -63,7 +77,19 @@ export class Core {
 
   /** Plugs in the adapter once it exists (it is built with this core's events). */
   attach(adapter: Adapter): void {
+    if (this.features.anyHistory && adapter.history === undefined)
+      throw new TypeError("channels: a rule turns on history, and this node's adapter keeps none");
     this.adapters.attach(adapter);
+  }
+
+  /** `session` was handed `answer`: a subscription to a history channel may start flowing. */
+  replied(session: Session, answer: Reply): void {
+    if (
+      answer.event === "subscription_succeeded" &&
+      answer.epoch !== undefined &&
+      answer.channel !== undefined
+    )
+      this.pubSub.subscribed(session, answer.channel);
   }
 
   stats(): NodeStats {
@@ -154,10 +180,14 @@ export class Core {
         return this.isChannel(channel) && isData(command.data)
           ? this.pointToPoint.send(session, channel, command.data, id)
           : this.failed("sending_failed", command);
-      case "subscribe":
-        return this.isChannel(channel)
-          ? this.pubSub.subscribe(session, channel, id)
-          : this.failed("subscription_failed", command);
+      case "subscribe": {
+        if (!this.isChannel(channel)) return this.failed("subscription_failed", command);
+        const problem = positionProblem(command);
+        if (problem !== undefined) return reply("subscription_failed", channel, id, problem);
+        const { offset, epoch } = command;
+        const recovery = offset !== undefined && epoch !== undefined ? { offset, epoch } : undefined;
+        return this.pubSub.subscribe(session, channel, id, recovery);
+      }
       case "unsubscribe":
         return this.isChannel(channel)
           ? this.pubSub.unsubscribe(session, channel, id)
@@ -166,6 +196,13 @@ export class Core {
         return this.isChannel(channel) && isData(command.data)
           ? this.pubSub.publish(session, channel, command.data, id)
           : this.failed("publication_failed", command);
+      case "history": {
+        if (!this.isChannel(channel)) return this.failed("history_failed", command);
+        const problem = positionProblem(command);
+        return problem === undefined
+          ? this.historyReads.read(channel, command)
+          : reply("history_failed", channel, id, problem);
+      }
       default:
         return reply("action_not_allowed", channel, id);
     }
@@ -196,9 +233,10 @@ export class Core {
   /** The permission rules refuse this command (checked before anything else happens, adapter included). */
   private refused(session: Session, { event, channel }: Command): boolean {
     const { permissions } = this.options;
-    if (permissions === undefined || session.trusted || !isGuardedAction(event) || !this.isChannel(channel))
+    const action = event === "history" ? "subscribe" : event;
+    if (permissions === undefined || session.trusted || !isGuardedAction(action) || !this.isChannel(channel))
       return false;
-    if (permissions.allows(event, channel, session)) return false;
+    if (permissions.allows(action, channel, session)) return false;
     this.logger.info({ key: session.key, event, channel }, "permission denied");
     return true;
   }
@@ -216,6 +254,9 @@ export class Core {
     return reply("internal_error", command.channel, command.id, faultReason(error));
   }
 }
+
+/** Frames up to 1 MiB, unless configured otherwise (option maxFrameBytes). */
+const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 const JOINING: AdapterHealth = { fields: {}, problem: "joining its distribution layer" };
 
@@ -246,4 +287,17 @@ function dataProblem(data: Command["data"]): Reason | undefined {
 
 function isData(data: Command["data"]): data is Data {
   return dataProblem(data) === undefined;
+}
+
+/**
+ * What is wrong with a command's offset, epoch or limit (a native client's: the codecs check their types), or
+ * undefined. An epoch without an offset is ignored.
+ */
+function positionProblem({ offset, epoch, limit }: Command): Reason | undefined {
+  const whole = (value: unknown) => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+  if (offset !== undefined && !whole(offset)) return "offset is not a whole number";
+  if (offset !== undefined && epoch === undefined) return "offset without epoch";
+  if (epoch !== undefined && typeof epoch !== "string") return "epoch is not a string";
+  if (limit !== undefined && !whole(limit)) return "limit is not a whole number";
+  return undefined;
 }

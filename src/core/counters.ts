@@ -1,6 +1,6 @@
 import { COMMANDS, type ReplyEvent } from "./message.js";
 
-/** The `command` label: the seven commands, and `other` for unknown events and frames no codec could read. */
+/** The `command` label: the commands, and `other` for unknown events and frames no codec could read. */
 export const COMMAND_LABELS = [...COMMANDS, "other"] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
 
@@ -42,6 +42,8 @@ const CATEGORY_OF: Record<ReplyEvent, ResultCategory> = {
   bad_request: "invalid",
   bad_encoding: "invalid",
   internal_error: "error",
+  history_succeeded: "ok",
+  history_failed: "invalid",
   // A notice, never the reply to a command.
   registration_lost: "error",
 };
@@ -69,6 +71,8 @@ export class Counters {
   bytesOut = 0;
   /** Sockets closed because they did not keep up with what they were sent. */
   slowConsumerCuts = 0;
+  /** Subscribers of history channels told to resubscribe: a gap in their channel could not be filled. */
+  resyncs = 0;
   readonly limitHits: Record<Limit, number> = { frame_size: 0, channels: 0, connections: 0, rate: 0 };
   readonly authFailures: Record<AuthFailureReason, number> = {
     missing: 0,

@@ -18,6 +18,7 @@ export const COMMANDS = [
   "subscribe",
   "unsubscribe",
   "publish",
+  "history",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -48,6 +49,8 @@ export const REPLY_EVENTS = [
   "permission_denied",
   "rate_limited",
   "registration_lost",
+  "history_succeeded",
+  "history_failed",
 ] as const;
 export type ReplyEvent = (typeof REPLY_EVENTS)[number];
 
@@ -65,6 +68,10 @@ export const FAILED_REASONS = [
   "missing data",
   "data is not text, JSON or bytes",
   "too many channels on this connection",
+  "channel has no history",
+  "offset without epoch",
+  "epoch is not the channel's current one",
+  "offset is past the channel's top",
 ] as const;
 
 /** The `reason` of a `permission_denied` reply. */
@@ -84,6 +91,9 @@ export const BAD_REQUEST_REASONS = [
   "invalid base64",
   "not a protobuf Message",
   "a string field is not UTF-8",
+  "offset is not a whole number",
+  "epoch is not a string",
+  "limit is not a whole number",
 ] as const;
 
 /** The `reason` of an `internal_error` reply: where the fault was known (see Fault), else "server fault". */
@@ -122,6 +132,18 @@ export interface Command {
   channel?: string;
   id?: RequestId;
   data?: Data | null;
+  /** On `subscribe` (recovery) and `history`: the last offset of `epoch` the client has seen. */
+  offset?: number;
+  epoch?: string;
+  /** On `history`: how many publications at most. */
+  limit?: number;
+}
+
+/** One publication in a `history_succeeded` reply. */
+export interface HistoryItem {
+  readonly from: string;
+  readonly offset: number;
+  readonly data: Data;
 }
 
 /** A reply to a command, or a notice; always from "west". */
@@ -132,6 +154,15 @@ export interface Reply {
   id?: RequestId;
   /** Why it failed: only on *_failed, permission_denied, bad_request and internal_error, and only when known. */
   reason?: Reason;
+  /** On a history channel's `subscription_succeeded`, `publication_succeeded` and `history_succeeded`. */
+  offset?: number;
+  epoch?: string;
+  /** On `subscription_succeeded` to a subscribe with an offset: whether the missed publications follow. */
+  recovered?: boolean;
+  /** On `history_succeeded`: false when the answer does not reach back to what was asked. */
+  complete?: boolean;
+  /** On `history_succeeded`: the publications, oldest first. */
+  data?: readonly HistoryItem[];
 }
 
 /** A message delivered to an owner (send) or a subscriber (publish). Shared by all receivers: read-only. */
@@ -140,6 +171,9 @@ export interface Delivery {
   readonly from: string;
   readonly channel: string;
   readonly data: Data;
+  /** On a channel with history: the publication's place in it. */
+  readonly offset?: number;
+  readonly epoch?: string;
 }
 
 /** Anything the server sends to a client. */

@@ -1,24 +1,32 @@
 import type { AdapterCalls } from "./adapter-calls.js";
+import type { ChannelFeatures } from "./channel-features.js";
 import type { Counters } from "./counters.js";
+import { HistoryFeeds, type Start } from "./history-feeds.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
-import type { Awaitable } from "./seam.js";
+import type { Awaitable, History, Position, Stamped } from "./seam.js";
 import type { Session } from "./session.js";
 
 /**
  * Pub/sub channels: local subscribers are always served here; the node subscribes a channel on the backplane while
- * it has local subscribers, and `subscription_succeeded` waits until that subscription is in effect.
+ * it has local subscribers, and `subscription_succeeded` waits until that subscription is in effect. On a channel
+ * with history, publishes go through the adapter's history and are delivered when they come back from it, each
+ * subscriber in offset order (see HistoryFeeds).
  */
 export class PubSub {
   private readonly subscribers = new Map<string, Set<Session>>();
   /** Channels whose backplane subscription is still being confirmed. */
   private readonly subscribing = new Map<string, Promise<void>>();
+  private readonly feeds: HistoryFeeds;
 
   constructor(
     private readonly adapters: AdapterCalls,
     private readonly counters: Counters,
     /** Whether a session holds as many channels as it may (counted and logged when it does). */
     private readonly atLimit: (session: Session, channel: string) => boolean,
-  ) {}
+    private readonly features: ChannelFeatures,
+  ) {
+    this.feeds = new HistoryFeeds(adapters, counters);
+  }
 
   /** Channels with at least one subscriber here. */
   get size(): number {
@@ -30,10 +38,12 @@ export class PubSub {
     return [...session.subscriptions].map((channel) => this.leave(session, channel));
   }
 
-  subscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
+  /** `recovery`: the last publication the client has seen, to get every one after it (history channels). */
+  subscribe(session: Session, channel: string, id: Command["id"], recovery?: Position): Awaitable<Reply> {
     if (session.subscriptions.has(channel)) return reply("subscription_already_exist", channel, id);
     if (this.atLimit(session, channel))
       return reply("subscription_failed", channel, id, "too many channels on this connection");
+    const { history } = this.features.of(channel);
     let subscribers = this.subscribers.get(channel);
     if (subscribers === undefined) {
       subscribers = new Set();
@@ -48,17 +58,38 @@ export class PubSub {
     }
     subscribers.add(session);
     session.holdSubscription(channel);
+    if (history !== undefined) this.feeds.hold(session, channel, history);
     const pending = this.subscribing.get(channel);
-    const succeeded = reply("subscription_succeeded", channel, id);
-    if (pending === undefined) return succeeded;
-    return pending.then(
-      () => succeeded,
-      (error: unknown) => {
-        session.dropSubscription(channel);
-        this.adapters.settleQuietly(this.leave(session, channel), channel);
-        throw error;
-      },
-    );
+    const succeeded = () => {
+      if (history === undefined) {
+        const plain = reply("subscription_succeeded", channel, id);
+        if (recovery !== undefined) plain.recovered = false;
+        return plain;
+      }
+      const start = this.feeds.start(session, channel, recovery);
+      return start instanceof Promise
+        ? start.then((at) => started(at, channel, id))
+        : started(start, channel, id);
+    };
+    const failed = (error: unknown): never => {
+      session.dropSubscription(channel);
+      this.adapters.settleQuietly(this.leave(session, channel), channel);
+      throw error;
+    };
+    try {
+      if (pending === undefined) {
+        const result = succeeded();
+        return result instanceof Promise ? result.catch(failed) : result;
+      }
+      return pending.then(succeeded).catch(failed);
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  /** `session` was told its subscribe succeeded: on a history channel, its publications may flow now. */
+  subscribed(session: Session, channel: string): void {
+    this.feeds.release(session, channel);
   }
 
   unsubscribe(session: Session, channel: string, id: Command["id"]): Awaitable<Reply> {
@@ -71,6 +102,7 @@ export class PubSub {
 
   /** Takes `session` out of `channel`'s subscribers; the last one out ends the node's backplane subscription. */
   private leave(session: Session, channel: string): Awaitable<void> {
+    this.feeds.drop(session, channel);
     const subscribers = this.subscribers.get(channel);
     if (subscribers === undefined || !subscribers.delete(session) || subscribers.size > 0) return;
     this.subscribers.delete(channel);
@@ -79,6 +111,17 @@ export class PubSub {
 
   publish(session: Session, channel: string, data: Data, id: Command["id"]): Awaitable<Reply> {
     const delivery: Delivery = { event: DELIVERY_EVENT, from: session.key, channel, data };
+    const { history } = this.features.of(channel);
+    if (history !== undefined) {
+      const kept = this.adapters.call((adapter) => historyOf(adapter).publish(delivery, history));
+      const succeeded = ({ offset, epoch }: Position) => {
+        const answer = reply("publication_succeeded", channel, id);
+        answer.offset = offset;
+        answer.epoch = epoch;
+        return answer;
+      };
+      return kept instanceof Promise ? kept.then(succeeded) : succeeded(kept);
+    }
     this.deliverPublish(delivery);
     const carried = this.adapters.call(({ backplane }) => backplane.publish(delivery));
     const succeeded = reply("publication_succeeded", channel, id);
@@ -86,9 +129,26 @@ export class PubSub {
   }
 
   deliverPublish(delivery: Delivery): void {
+    if (delivery.offset !== undefined) {
+      this.feeds.deliver(delivery as Stamped);
+      return;
+    }
     const subscribers = this.subscribers.get(delivery.channel);
     if (subscribers === undefined) return;
     this.counters.deliveriesPublish += subscribers.size;
     for (const subscriber of subscribers) subscriber.deliver(delivery);
   }
+}
+
+function started({ offset, epoch, recovered }: Start, channel: string, id: Command["id"]): Reply {
+  const answer = reply("subscription_succeeded", channel, id);
+  answer.offset = offset;
+  answer.epoch = epoch;
+  if (recovered !== undefined) answer.recovered = recovered;
+  return answer;
+}
+
+function historyOf({ history }: { history?: History | undefined }): History {
+  if (history === undefined) throw new Error("the adapter keeps no history");
+  return history;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import type { HistoryConfig } from "./channel-features.js";
 import type { Delivery } from "./message.js";
 import type { DirectMessage } from "./node-messages.js";
 
@@ -49,10 +50,54 @@ export interface Backplane {
   direct(nodeId: string, message: DirectMessage): Awaitable<boolean>;
 }
 
+/** Where a channel's history stands: the identity of its stream and an offset in it. */
+export interface Position {
+  readonly epoch: string;
+  readonly offset: number;
+}
+
+/** A publication kept in history: a delivery with its `offset` and `epoch`. */
+export type Stamped = Delivery & Position;
+
+/** What `History.read` is asked: the last `limit` publications, or the first `limit` after `after`. */
+export interface HistoryQuery {
+  readonly limit: number;
+  readonly after?: Position | undefined;
+}
+
+/** What `History.read` answers. */
+export interface HistoryPage {
+  /** The channel's epoch and its top (the offset of its last publication, 0 for none). */
+  readonly epoch: string;
+  readonly top: number;
+  /** Oldest first. Empty when `after` names another epoch or an offset past the top. */
+  readonly entries: readonly Stamped[];
+  /** Whether `entries` reach back to what was asked: false when it was trimmed or expired, or `after` is not valid. */
+  readonly complete: boolean;
+}
+
+/**
+ * The history of channels that have it (see ChannelFeatures): offsets are assigned with the publish, in the order
+ * publishes take effect, and a channel's epoch changes whenever its history may have lost anything.
+ */
+export interface History {
+  /**
+   * Appends `delivery` to its channel's history with the next offset and carries it to every node that subscribes
+   * the channel, this one included: the node delivers it when it comes back through `NodeEvents.publication`,
+   * never before.
+   */
+  publish(delivery: Delivery, config: HistoryConfig): Awaitable<Position>;
+  /** The channel's epoch and top; makes a new epoch (top 0) when it has none. */
+  position(channel: string, config: HistoryConfig): Awaitable<Position>;
+  read(channel: string, query: HistoryQuery, config: HistoryConfig): Awaitable<HistoryPage>;
+}
+
 /** What an adapter hands the node it serves: where channels are owned, and how traffic crosses nodes. */
 export interface Adapter {
   readonly registry: OwnerRegistry;
   readonly backplane: Backplane;
+  /** Channel history; an adapter without it serves no channel with history (the node refuses to start). */
+  readonly history?: History;
   /** Whether the node can serve through this adapter now (for /healthz); cheap, no I/O. */
   health(): AdapterHealth;
   /** Releases everything this node holds and disconnects. */
@@ -69,7 +114,7 @@ export interface AdapterHealth {
 
 /** What arrives from other nodes, and the little an adapter may ask of the node: never the node itself. */
 export interface NodeEvents {
-  /** A publish from another node, for the local subscribers of its channel. */
+  /** A publish from another node, for the local subscribers of its channel; on a history channel, any publish. */
   publication(delivery: Delivery): void;
   /** A request or an answer from node `origin`. */
   direct(origin: string, message: DirectMessage): void;

@@ -7,6 +7,8 @@ import type { Awaitable } from "./seam.js";
 export interface Endpoint {
   /** False when the message could not be handed on: the socket is closing or was cut. */
   deliver(message: Message): boolean;
+  /** Tells the client to subscribe `channel` again, with recovery (a socket closes with 4004 `resync`). */
+  resync?(channel: string): void;
 }
 
 /** What the permission rules know of a client besides its key. */
@@ -127,9 +129,21 @@ export class Session implements PipelineHost {
     try {
       if (onReply === undefined) this.endpoint.deliver(reply);
       else onReply(reply);
+      this.core.replied(this, reply);
     } catch (error) {
       this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");
     }
+  }
+
+  /**
+   * A publication of `channel` that this session subscribes could not reach it, and cannot be recovered here: its
+   * client must subscribe again (with recovery). A socket closes with 4004; a client without one is closed.
+   */
+  resync(channel: string): void {
+    if (this.closed) return;
+    this.core.logger.warn({ key: this.key, channel }, "subscriber must resubscribe: a gap in its channel");
+    if (this.endpoint.resync !== undefined) this.endpoint.resync(channel);
+    else void this.close();
   }
 }
 

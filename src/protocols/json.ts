@@ -2,6 +2,7 @@ import {
   type Command,
   type Data,
   DELIVERY_EVENT,
+  type HistoryItem,
   type Message,
   type Reason,
   type RequestId,
@@ -32,7 +33,7 @@ export const jsonCodec: Codec = {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       return badRequest("not a JSON object");
     const fields = parsed as Record<string, unknown>;
-    const { event, channel, id, data, encoding } = fields;
+    const { event, channel, id, data, encoding, offset, epoch, limit } = fields;
     // A number beyond a double's range reads as Infinity and would be written back as null.
     if (id !== undefined && id !== null && typeof id !== "string" && !isFiniteNumber(id))
       return badRequest(typeof id === "number" ? "number out of range" : "id is not a string or a number");
@@ -52,6 +53,18 @@ export const jsonCodec: Codec = {
     const command: Command = { event };
     if (typeof channel === "string") command.channel = channel;
     if (requestId !== undefined) command.id = requestId;
+    if (offset !== undefined && offset !== null) {
+      if (!isWholeNumber(offset)) return badRequest("offset is not a whole number", requestId);
+      command.offset = offset;
+    }
+    if (epoch !== undefined && epoch !== null) {
+      if (typeof epoch !== "string") return badRequest("epoch is not a string", requestId);
+      command.epoch = epoch;
+    }
+    if (limit !== undefined && limit !== null) {
+      if (!isWholeNumber(limit)) return badRequest("limit is not a whole number", requestId);
+      command.limit = limit;
+    }
     if (encoding !== undefined && encoding !== null) {
       if (encoding !== "base64") return badRequest("encoding is not base64", requestId);
       if (typeof data !== "string") return badRequest("base64 data is not a string", requestId);
@@ -64,16 +77,33 @@ export const jsonCodec: Codec = {
   },
 
   encode(message: Message): string {
-    if (message.event !== DELIVERY_EVENT) return JSON.stringify(message);
+    if (message.event !== DELIVERY_EVENT) {
+      if (message.data === undefined) return JSON.stringify(message);
+      return JSON.stringify({ ...message, data: historyItems(message.data) });
+    }
     const { data } = message;
     if (!(data instanceof Uint8Array)) return JSON.stringify(message);
-    const text = bytesAsText(data);
-    const fields = { event: message.event, from: message.from, channel: message.channel };
-    return text !== undefined
-      ? JSON.stringify({ ...fields, data: text })
-      : JSON.stringify({ ...fields, data: bytesAsBase64(data), encoding: "base64" });
+    const { event, from, channel, offset, epoch } = message;
+    return JSON.stringify({ event, from, channel, ...jsonData(data), offset, epoch });
   },
 };
+
+/** A history reply's publications as the JSON protocol writes them (also the protobuf reply's `data`). */
+export function historyItems(items: readonly HistoryItem[]): object[] {
+  return items.map(({ from, offset, data }) => ({ from, offset, ...jsonData(data) }));
+}
+
+/** `data` as a JSON message carries it: bytes as text when they are UTF-8, else as base64 with `encoding`. */
+function jsonData(data: Data): { data: Data; encoding?: "base64" } {
+  if (!(data instanceof Uint8Array)) return { data };
+  const text = bytesAsText(data);
+  return text !== undefined ? { data: text } : { data: bytesAsBase64(data), encoding: "base64" };
+}
+
+/** An integer from 0 to 2^53 - 1, as offsets and limits are. */
+function isWholeNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);

@@ -1,8 +1,9 @@
 import { isUtf8 } from "node:buffer";
 import protobuf from "protobufjs";
-import { type Command, type Message, type Reason, reply } from "../core/message.js";
+import { type Command, DELIVERY_EVENT, type Message, type Reason, reply } from "../core/message.js";
 import type { Codec, Decoded } from "./codec.js";
 import { dataAsBytes } from "./data.js";
+import { historyItems } from "./json.js";
 
 /**
  * message.proto beside this file, field for field: the seed's fields 1-5 as they were, and v2's additions, which a
@@ -14,7 +15,12 @@ export const MessageType = new protobuf.Type("Message")
   .add(new protobuf.Field("from", 3, "string", "optional"))
   .add(new protobuf.Field("id", 4, "string", "optional"))
   .add(new protobuf.Field("data", 5, "bytes", "optional"))
-  .add(new protobuf.Field("reason", 12, "string", "optional"));
+  .add(new protobuf.Field("offset", 6, "uint64", "optional"))
+  .add(new protobuf.Field("epoch", 7, "string", "optional"))
+  .add(new protobuf.Field("recovered", 8, "bool", "optional"))
+  .add(new protobuf.Field("limit", 9, "uint32", "optional"))
+  .add(new protobuf.Field("reason", 12, "string", "optional"))
+  .add(new protobuf.Field("complete", 13, "bool", "optional"));
 new protobuf.Root().define("west").add(MessageType);
 
 interface WireMessage {
@@ -23,8 +29,16 @@ interface WireMessage {
   from?: string;
   id?: string;
   data?: Uint8Array;
+  /** A Long when decoded (protobufjs reads every uint64 so), a number when encoded. */
+  offset?: number | Long;
+  epoch?: string;
+  recovered?: boolean;
+  limit?: number;
   reason?: string;
+  complete?: boolean;
 }
+
+type Long = { toNumber(): number; greaterThan(other: number): boolean };
 
 const has = (object: object, field: string) => Object.hasOwn(object, field);
 
@@ -48,6 +62,13 @@ export const pbCodec: Codec = {
     if (has(decoded, "channel")) command.channel = decoded.channel;
     if (has(decoded, "id")) command.id = decoded.id;
     if (has(decoded, "data")) command.data = decoded.data;
+    if (has(decoded, "offset")) {
+      const offset = wholeNumber(decoded.offset);
+      if (offset === undefined) return badRequest("offset is not a whole number");
+      command.offset = offset;
+    }
+    if (has(decoded, "epoch")) command.epoch = decoded.epoch;
+    if (has(decoded, "limit")) command.limit = decoded.limit;
     return { type: "command", command };
   },
 
@@ -56,8 +77,15 @@ export const pbCodec: Codec = {
     const wire: WireMessage = { event: message.event, from: message.from };
     if (message.channel !== undefined) wire.channel = message.channel;
     if ("id" in message && message.id !== undefined) wire.id = String(message.id);
-    if ("data" in message) wire.data = dataAsBytes(message.data);
-    else if (message.reason !== undefined) wire.reason = message.reason;
+    if (message.event === DELIVERY_EVENT) wire.data = dataAsBytes(message.data);
+    else {
+      if (message.data !== undefined) wire.data = Buffer.from(JSON.stringify(historyItems(message.data)));
+      if (message.reason !== undefined) wire.reason = message.reason;
+      if (message.recovered !== undefined) wire.recovered = message.recovered;
+      if (message.complete !== undefined) wire.complete = message.complete;
+    }
+    if (message.offset !== undefined) wire.offset = message.offset;
+    if (message.epoch !== undefined) wire.epoch = message.epoch;
     return MessageType.encode(wire).finish();
   },
 };
@@ -66,12 +94,21 @@ function badRequest(reason: Reason): Decoded {
   return { type: "reply", reply: reply("bad_request", undefined, undefined, reason) };
 }
 
-/** Fields 1-4 (event, channel, from, id) are protobuf strings. */
-const STRING_FIELDS = new Set([1, 2, 3, 4]);
+/** An offset as a number, when it is one JavaScript holds exactly (below 2^53). */
+function wholeNumber(value: number | Long | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  return value.greaterThan(Number.MAX_SAFE_INTEGER) ? undefined : value.toNumber();
+}
+
+/** Fields 1-4 (event, channel, from, id) and 7 (epoch) are protobuf strings. */
+const STRING_FIELDS = new Set([1, 2, 3, 4, 7]);
 
 /** Invalid UTF-8 in a string field decodes to U+FFFD: only then is the frame worth a second look. */
 function hasReplacement(message: WireMessage): boolean {
-  return [message.event, message.channel, message.from, message.id].some((text) => text?.includes("\uFFFD"));
+  return [message.event, message.channel, message.from, message.id, message.epoch].some((text) =>
+    text?.includes("\uFFFD"),
+  );
 }
 
 /**

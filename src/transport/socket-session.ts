@@ -11,6 +11,8 @@ import { Outbox, type WriteBatcher } from "./write-batcher.js";
 
 /** ws's error code for a frame over `maxPayload` (it then closes the socket with 1009). */
 const FRAME_TOO_BIG = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+/** A gap in a history channel that could not be filled: the client subscribes again with recovery. */
+const RESYNC_CLOSE_CODE = 4004;
 
 export interface SocketContext {
   core: Core;
@@ -169,6 +171,11 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
   close(code: number, reason?: string): void {
     this.flush();
     this.socket.close(code, reason);
+  }
+
+  resync(channel: string): void {
+    this.context.logger.info(this.about({ channel }), "closed: resync");
+    this.close(RESYNC_CLOSE_CODE, "resync");
   }
 
   /** Log lines name the connection; no child logger, which would cost every idle connection memory. */

@@ -41,7 +41,7 @@ describe("config: one naming rule", () => {
     assert.equal(envName("port"), "WEST_PORT");
   });
 
-  it("every option has a description, and a default unless it is a hook, an empty list, auth or names a Redis or its credentials", () => {
+  it("every option has a description, and a default unless it is a hook, an empty list, auth, rules or names a Redis or its credentials", () => {
     const noDefault = [
       "handshake",
       "allowedOrigins",
@@ -56,6 +56,7 @@ describe("config: one naming rule", () => {
       "auth.issuer",
       "auth.audience",
       "permissions",
+      "channels",
     ];
     for (const spec of OPTION_SPECS) {
       assert.ok(spec.description.length > 0, spec.key);
@@ -441,6 +442,20 @@ describe("config: auth and permissions", () => {
     };
     const options = await loadConfig({ configPath: await configFile({ permissions }) });
     assert.deepEqual(options.permissions, permissions);
+  });
+
+  it("channel rules from a config file, as written; a bad one names the option, the file and the rule", async () => {
+    const channels = [{ match: "chat.>", history: { size: 100, ttlSeconds: 600 } }];
+    const options = await loadConfig({ configPath: await configFile({ channels }) });
+    assert.deepEqual(options.channels, channels);
+    const path = await configFile({
+      channels: [...channels, { match: "b.*", history: { size: 0, ttlSeconds: 1 } }],
+    });
+    await configError(
+      loadConfig({ configPath: path }),
+      `invalid channels (config file ${path})`,
+      "channels[1].history.size must be an integer from 1 to 10000, got 0",
+    );
   });
 
   it("bad permissions name the option, the file and the faulty rule", async () => {

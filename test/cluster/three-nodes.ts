@@ -6,14 +6,17 @@ import { Wakeup } from "../helpers/wakeup.js";
 /** How the semantic suite gets its three nodes. */
 export interface Mode {
   name: string;
-  /** Three nodes that share their channels (in local mode: the same node three times); the caller stops them. */
-  start(): Promise<[WestNode, WestNode, WestNode]>;
+  /**
+   * Three nodes that share their channels (in local mode: the same node three times), with `extra` options; the
+   * caller stops them.
+   */
+  start(extra?: WestOptions): Promise<[WestNode, WestNode, WestNode]>;
 }
 
 export const localMode: Mode = {
   name: "local",
-  async start() {
-    const node = await startNode({});
+  async start(extra = {}) {
+    const node = await startNode(extra);
     return [node, node, node];
   },
 };
@@ -22,8 +25,8 @@ export const localMode: Mode = {
 export function redisMode(name: string, redis: () => NonNullable<WestOptions["redis"]>): Mode {
   return {
     name,
-    async start() {
-      const options: WestOptions = { dist: "redis", redis: { heartbeatTtlMs: 2000, ...redis() } };
+    async start(extra = {}) {
+      const options: WestOptions = { ...extra, dist: "redis", redis: { heartbeatTtlMs: 2000, ...redis() } };
       return Promise.all([startNode(options), startNode(options), startNode(options)]);
     },
   };

@@ -620,12 +620,12 @@ describe("refused upgrades and handshakeTimeoutMs", async () => {
 
   it("an upgrade while the node is still joining its distribution layer gets 503 after handshakeTimeoutMs", async () => {
     const port = await osFreePort();
-    let join: (adapter: Adapter) => void = () => undefined;
+    let join: () => void = () => undefined;
     const starting = startWest({
       port,
       logLevel: "silent",
       handshakeTimeoutMs: 300,
-      adapter: () => new Promise<Adapter>((resolve) => (join = resolve)),
+      adapter: (context) => new Promise<Adapter>((resolve) => (join = () => resolve(localAdapter(context)))),
     });
     const wsUrl = `ws://127.0.0.1:${port}`;
     let health: HttpAnswer | undefined;
@@ -642,7 +642,7 @@ describe("refused upgrades and handshakeTimeoutMs", async () => {
       outcome.body,
       /not decided within 300 ms: waiting for the node to join its distribution layer/,
     );
-    join(localAdapter());
+    join();
     const node = await starting;
     after(() => node.stop());
     assert.ok(

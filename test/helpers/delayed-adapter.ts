@@ -11,7 +11,6 @@ export function delayedAdapter(
 ): AdapterFactory {
   const { fail } = behaviour;
   const failure = fail instanceof Error ? fail : new Error("adapter failure for the test");
-  const local = localAdapter();
   const later = <T>(value: T): Promise<T> =>
     new Promise((resolve, reject) => {
       if (behaviour.hang) return;
@@ -20,20 +19,23 @@ export function delayedAdapter(
         Math.random() * (behaviour.maxDelayMs ?? 3),
       );
     });
-  const adapter: Adapter = {
-    ...local,
-    registry: {
-      ...local.registry,
-      claim: () => later(true),
-      release: () => later(undefined),
-      ownerOf: () => later(undefined),
-    },
-    backplane: {
-      ...local.backplane,
-      subscribe: () => later(undefined),
-      unsubscribe: () => later(undefined),
-      publish: () => later(undefined),
-    },
+  return (context) => {
+    const local = localAdapter(context);
+    const adapter: Adapter = {
+      ...local,
+      registry: {
+        ...local.registry,
+        claim: () => later(true),
+        release: () => later(undefined),
+        ownerOf: () => later(undefined),
+      },
+      backplane: {
+        ...local.backplane,
+        subscribe: () => later(undefined),
+        unsubscribe: () => later(undefined),
+        publish: () => later(undefined),
+      },
+    };
+    return adapter;
   };
-  return () => adapter;
 }

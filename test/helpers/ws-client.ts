@@ -1,7 +1,7 @@
 import { after } from "node:test";
 import WebSocket from "ws";
 import { localAdapter } from "../../src/adapters/local/local-adapter.js";
-import type { Adapter, AdapterFactory, WestNode } from "../../src/index.js";
+import type { Adapter, AdapterContext, AdapterFactory, WestNode } from "../../src/index.js";
 import { startWest } from "../../src/index.js";
 import type { WestOptions } from "../../src/options.js";
 import type { ProtocolName } from "../../src/protocols/codec.js";
@@ -263,26 +263,28 @@ export function watchedAdapter(): {
     waiters = [];
     for (const wake of woken) wake();
   };
-  const local = localAdapter();
-  const adapter: Adapter = {
-    ...local,
-    registry: {
-      ...local.registry,
-      release: (channel, owner) => {
-        record(`release ${channel}`);
-        return local.registry.release(channel, owner);
+  const watched = (context: AdapterContext): Adapter => {
+    const local = localAdapter(context);
+    return {
+      ...local,
+      registry: {
+        ...local.registry,
+        release: (channel, owner) => {
+          record(`release ${channel}`);
+          return local.registry.release(channel, owner);
+        },
       },
-    },
-    backplane: {
-      ...local.backplane,
-      unsubscribe: (channel) => {
-        record(`unsubscribe ${channel}`);
-        return local.backplane.unsubscribe(channel);
+      backplane: {
+        ...local.backplane,
+        unsubscribe: (channel) => {
+          record(`unsubscribe ${channel}`);
+          return local.backplane.unsubscribe(channel);
+        },
       },
-    },
+    };
   };
   return {
-    factory: () => adapter,
+    factory: watched,
     calls,
     async seen(call, timeoutMs = 2000) {
       const deadline = Date.now() + timeoutMs;

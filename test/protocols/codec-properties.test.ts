@@ -68,7 +68,16 @@ function assertWellFormed(codec: Codec, decoded: Decoded): void {
     case "command": {
       const { command } = decoded;
       for (const field of Object.keys(command))
-        assert.ok(["event", "channel", "id", "data"].includes(field), `field ${field}`);
+        assert.ok(
+          ["event", "channel", "id", "data", "offset", "epoch", "limit"].includes(field),
+          `field ${field}`,
+        );
+      const whole = (value: unknown) =>
+        typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+      assert.ok(command.offset === undefined || whole(command.offset), `offset ${command.offset}`);
+      assert.ok(command.limit === undefined || whole(command.limit), `limit ${command.limit}`);
+      assert.ok(command.epoch === undefined || typeof command.epoch === "string", "epoch is a string");
+      assert.notEqual(codec.name === "text" && "offset" in command, true, "text has no offsets");
       assert.equal(typeof command.event, "string");
       assert.ok(command.channel === undefined || typeof command.channel === "string");
       assertId(command.id);
@@ -78,7 +87,7 @@ function assertWellFormed(codec: Codec, decoded: Decoded): void {
       }
       if (codec.name !== "json") {
         assert.ok(command.id === undefined || typeof command.id === "string");
-        for (const text of [command.event, command.channel])
+        for (const text of [command.event, command.channel, command.epoch])
           assert.ok(text === undefined || !hasLoneSurrogate(text), "strings from UTF-8 are well-formed");
       }
       if (codec.name === "text") assert.ok(command.data === undefined || typeof command.data === "string");
@@ -335,8 +344,8 @@ describe("codec properties: any frame decodes to a command, a reply or a close, 
         for (const payload of [a, b]) {
           const decoded = decodeChecked(pbCodec, payload, true);
           if (decoded.type !== "command") continue;
-          const { event, channel, id } = decoded.command;
-          for (const text of [event, channel, id])
+          const { event, channel, id, epoch } = decoded.command;
+          for (const text of [event, channel, id, epoch])
             assert.ok(typeof text !== "string" || !text.includes("\ufffd") || payload.includes(0xef));
         }
       }),

@@ -45,7 +45,12 @@ describe("protobuf schema", () => {
       { name: "from", id: 3, type: "string", required: false, repeated: false },
       { name: "id", id: 4, type: "string", required: false, repeated: false },
       { name: "data", id: 5, type: "bytes", required: false, repeated: false },
+      { name: "offset", id: 6, type: "uint64", required: false, repeated: false },
+      { name: "epoch", id: 7, type: "string", required: false, repeated: false },
+      { name: "recovered", id: 8, type: "bool", required: false, repeated: false },
+      { name: "limit", id: 9, type: "uint32", required: false, repeated: false },
       { name: "reason", id: 12, type: "string", required: false, repeated: false },
+      { name: "complete", id: 13, type: "bool", required: false, repeated: false },
     ]);
   });
 });

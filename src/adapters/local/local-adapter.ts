@@ -1,9 +1,11 @@
-import type { Adapter, AdapterHealth } from "../../core/seam.js";
+import type { Adapter, AdapterContext, AdapterHealth } from "../../core/seam.js";
+import { LocalHistory } from "./local-history.js";
 
 const HEALTHY: AdapterHealth = { fields: { dist: "local" } };
 
 /** One node, no peers: the local registry is the whole truth, so nothing crosses machines. */
-export function localAdapter(): Adapter {
+export function localAdapter({ events }: Pick<AdapterContext, "events">): Adapter {
+  const history = new LocalHistory((delivery) => events.publication(delivery));
   return {
     registry: {
       nodeId: "local",
@@ -19,7 +21,8 @@ export function localAdapter(): Adapter {
       publish: () => undefined,
       direct: () => false,
     },
+    history,
     health: () => HEALTHY,
-    close: async () => undefined,
+    close: async () => history.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { createCluster } from "@redis/client";
 import type { Logger } from "../../log.js";
-import { NO_CLIENT_TIMEOUT, withStartupDeadline } from "./global-link.js";
+import { BYTE_REPLIES, NO_CLIENT_TIMEOUT, withStartupDeadline } from "./global-link.js";
 import { closeWithin, type RedisLink, reconnectDelay } from "./link.js";
 
 export interface ClusterConnection {
@@ -75,7 +75,7 @@ export async function connectCluster(connection: ClusterConnection, logger: Logg
 
   return {
     mode: "sharded",
-    command: (key, args) => cluster.sendCommand(key, false, args),
+    command: (key, args, bytes) => cluster.sendCommand(key, false, args, bytes ? BYTE_REPLIES : undefined),
     publish: (channel, message) => cluster.sPublish(channel, message) as Promise<number>,
     subscribe: (channel, listener) => cluster.sSubscribe(channel, listener, true),
     unsubscribe: (channel) => cluster.sUnsubscribe(channel),

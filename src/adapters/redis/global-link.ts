@@ -1,4 +1,4 @@
-import { createClient } from "@redis/client";
+import { createClient, RESP_TYPES } from "@redis/client";
 import type { Logger } from "../../log.js";
 import { closeWithin, type RedisLink, reconnectDelay } from "./link.js";
 
@@ -49,7 +49,7 @@ export async function connectGlobal(
 
   return {
     mode: "global",
-    command: (_key, args) => commands.sendCommand(args),
+    command: (_key, args, bytes) => commands.sendCommand(args, bytes ? BYTE_REPLIES : undefined),
     publish: (channel, message) => commands.sendCommand(["PUBLISH", channel, message]) as Promise<number>,
     subscribe: (channel, listener) => subscriber.subscribe(channel, listener, true),
     unsubscribe: (channel) => subscriber.unsubscribe(channel),
@@ -75,6 +75,9 @@ export async function connectGlobal(
  * there.
  */
 export const NO_CLIENT_TIMEOUT = { timeout: 0 } as const;
+
+/** Bulk replies as Buffers: history entries are binary node messages. */
+export const BYTE_REPLIES = { ...NO_CLIENT_TIMEOUT, typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
 /** Credentials or permissions that retrying will not fix. */
 const FATAL_AT_START = /^(WRONGPASS|NOAUTH|NOPERM)/;

@@ -18,6 +18,16 @@ export class RedisNames {
     return `${this.prefix}ps:{${channel}}`;
   }
 
+  /** A channel's history: the list of its last publications (node messages), oldest first. */
+  history(channel: string): string {
+    return `${this.prefix}hist:{${channel}}`;
+  }
+
+  /** A channel's history record: its epoch, top offset, and the replication id it was made under. */
+  historyMeta(channel: string): string {
+    return `${this.prefix}meta:{${channel}}`;
+  }
+
   /** Heartbeat record of a node incarnation; it expires when the node stops renewing it. */
   node(nodeId: string): string {
     return `${this.prefix}{nodes}:node:${nodeId}`;

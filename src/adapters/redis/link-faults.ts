@@ -58,7 +58,7 @@ export function withUnavailableFaults(link: RedisLink): RedisLink {
   };
   return {
     mode: link.mode,
-    command: (key, args) => link.command(key, args).catch(rethrow),
+    command: (key, args, bytes) => link.command(key, args, bytes).catch(rethrow),
     publish: (channel, message) => link.publish(channel, message).catch(rethrow),
     subscribe: (channel, listener) => link.subscribe(channel, listener).catch(rethrow),
     unsubscribe: (channel) => link.unsubscribe(channel).catch(rethrow),

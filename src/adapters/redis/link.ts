@@ -9,8 +9,8 @@ export type MessageListener = (message: Buffer) => void;
  */
 export interface RedisLink {
   readonly mode: "global" | "sharded";
-  /** Runs one command on the Redis that holds `key`. */
-  command(key: string, args: RedisArgument[]): Promise<unknown>;
+  /** Runs one command on the Redis that holds `key`; with `bytes`, its bulk replies come as Buffers (binary values). */
+  command(key: string, args: RedisArgument[], bytes?: boolean): Promise<unknown>;
   /** PUBLISH (global) or SPUBLISH (sharded); resolves to the number of receivers. */
   publish(channel: string, message: Buffer): Promise<number>;
   /** Resolves once Redis confirmed the subscription. */

@@ -13,6 +13,8 @@ export interface NodeRecord extends NodeStats {
   url: string | undefined;
   startedAt: number;
   beatAt: number;
+  /** The hash of the node's channel rules (ChannelFeatures.hash): every node of a system has the same. */
+  channelRules?: string;
 }
 
 export interface MembershipOptions {
@@ -22,6 +24,8 @@ export interface MembershipOptions {
   beatTimeoutMs: number;
   /** Monotonic milliseconds; a fake clock in tests. */
   now?: () => number;
+  /** Written in the record (NodeRecord.channelRules). */
+  channelRules?: string;
 }
 
 /** What membership asks of the rest of the adapter when the node must prove its registrations again. */
@@ -170,6 +174,7 @@ export class Membership {
       beatAt: Date.now(),
       ...this.hooks.record(),
     };
+    if (this.options.channelRules !== undefined) record.channelRules = this.options.channelRules;
     const written = await HEARTBEAT.run(
       this.link,
       [this.names.node(nodeId), this.names.registry()],

@@ -1,4 +1,6 @@
+import { ChannelFeatures } from "../../core/channel-features.js";
 import type { Adapter, AdapterContext, AdapterHealth } from "../../core/seam.js";
+import { checkSameRules, warnIfEvicting } from "./channel-rules.js";
 import { connectCluster } from "./cluster-link.js";
 import { connectGlobal } from "./global-link.js";
 import { RedisNames } from "./keys.js";
@@ -7,6 +9,7 @@ import { withUnavailableFaults } from "./link-faults.js";
 import { Membership } from "./membership.js";
 import { RedisOwnerRegistry } from "./owner-records.js";
 import { RedisBackplane } from "./redis-backplane.js";
+import { RedisHistory } from "./redis-history.js";
 import { timedLink } from "./timed-link.js";
 
 export interface RedisAdapterOptions {
@@ -24,6 +27,8 @@ export interface RedisAdapterOptions {
   waitReplicas: number;
   keyPrefix: string;
   commandTimeoutMs: number;
+  /** The node's channel rules: every node on the same Redis must have the same. */
+  channels?: ChannelFeatures | undefined;
 }
 
 const REDIS_UP: AdapterHealth = { fields: { dist: "redis", redis: "up" } };
@@ -51,12 +56,14 @@ export async function startRedisAdapter(
   link = withUnavailableFaults(link);
   if (hooks.roundTrip !== undefined) link = timedLink(link, hooks.roundTrip);
   const names = new RedisNames(options.keyPrefix);
+  const channels = options.channels ?? ChannelFeatures.NONE;
   const membership: Membership = new Membership(
     link,
     names,
     {
       ttlMs: options.heartbeatTtlMs,
       beatTimeoutMs: Math.max(options.commandTimeoutMs, options.heartbeatTtlMs / 4),
+      channelRules: channels.hash,
     },
     {
       record: () => ({ url: context.url, ...events.stats() }),
@@ -86,6 +93,8 @@ export async function startRedisAdapter(
     membership.beat();
   });
   try {
+    await checkSameRules(link, names, channels);
+    if (channels.anyHistory) await warnIfEvicting(link, names, context.logger);
     await backplane.listen(membership.nodeId);
     await membership.start();
   } catch (error) {
@@ -98,6 +107,7 @@ export async function startRedisAdapter(
   return {
     registry,
     backplane,
+    history: new RedisHistory(link, names, () => membership.nodeId),
     health() {
       if (!link.isUp()) return REDIS_DOWN;
       return membership.mayDeliver() ? REDIS_UP : FENCED;

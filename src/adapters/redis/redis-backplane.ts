@@ -7,6 +7,7 @@ import type { RedisLink } from "./link.js";
 import type { Membership } from "./membership.js";
 import { PublishBatcher } from "./publish-batcher.js";
 import { ReplayFilter } from "./replay-filter.js";
+import { isStamped, parseStamped } from "./stamped.js";
 import { Subscriptions } from "./subscriptions.js";
 
 /**
@@ -73,6 +74,14 @@ export class RedisBackplane implements Backplane {
   }
 
   private onPublication(bytes: Buffer, channel: string): void {
+    if (isStamped(bytes)) {
+      // A channel with history: every node delivers it from here, its publisher's included, in offset order.
+      const stamped = parseStamped(bytes);
+      const message = stamped === undefined ? undefined : decodeNodeMessage(stamped.message);
+      if (stamped !== undefined && message?.type === "publish")
+        this.events.publication({ ...message.delivery, ...stamped.position });
+      return;
+    }
     for (const one of splitBatch(bytes) ?? []) {
       const message = decodeNodeMessage(one);
       // This node's own publishes (under any of its incarnations) were delivered locally when they were made.

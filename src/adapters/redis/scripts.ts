@@ -12,13 +12,18 @@ export class Script {
    * Runs it on the Redis that holds `keys[0]`. EVALSHA first; a NOSCRIPT (a new or restarted Redis) means it did not
    * run, so the source is sent once.
    */
-  async run(link: RedisLink, keys: readonly string[], args: readonly RedisArgument[]): Promise<unknown> {
+  async run(
+    link: RedisLink,
+    keys: readonly string[],
+    args: readonly RedisArgument[],
+    bytes = false,
+  ): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await link.command(keys[0] as string, ["EVALSHA", this.sha, ...tail]);
+      return await link.command(keys[0] as string, ["EVALSHA", this.sha, ...tail], bytes);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return link.command(keys[0] as string, ["EVAL", this.source, ...tail]);
+      return link.command(keys[0] as string, ["EVAL", this.source, ...tail], bytes);
     }
   }
 }

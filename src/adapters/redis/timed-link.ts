@@ -7,7 +7,7 @@ export function timedLink(link: RedisLink, observe: (seconds: number) => void): 
     work.finally(() => observe((performance.now() - started) / 1000));
   return {
     mode: link.mode,
-    command: (key, args) => timed(performance.now(), link.command(key, args)),
+    command: (key, args, bytes) => timed(performance.now(), link.command(key, args, bytes)),
     publish: (channel, message) => timed(performance.now(), link.publish(channel, message)),
     subscribe: (channel, listener) => timed(performance.now(), link.subscribe(channel, listener)),
     unsubscribe: (channel) => timed(performance.now(), link.unsubscribe(channel)),
