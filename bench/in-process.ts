@@ -7,9 +7,22 @@ export interface ScenarioResult extends Measurement {
   unit: string;
 }
 
-/** One publisher, `subscribers` native subscribers on one channel; a unit is one delivery. */
-export async function inProcessFanout(subscribers = 1_000, publishesPerBatch = 200): Promise<ScenarioResult> {
-  const node = await startWest({ port: false, logLevel: "silent" });
+/**
+ * One publisher, `subscribers` native subscribers on one channel, with `history` publications kept on it or none;
+ * a unit is one delivery.
+ */
+export async function inProcessFanout(
+  history?: number,
+  subscribers = 1_000,
+  publishesPerBatch = 200,
+): Promise<ScenarioResult> {
+  const channels =
+    history === undefined ? undefined : [{ match: "fanout", history: { size: history, ttlSeconds: 600 } }];
+  const node = await startWest({
+    port: false,
+    logLevel: "silent",
+    ...(channels === undefined ? {} : { channels }),
+  });
   let received = 0;
   const onMessage = () => {
     received++;
@@ -27,7 +40,7 @@ export async function inProcessFanout(subscribers = 1_000, publishesPerBatch = 2
   if (received !== (20 + 3) * publishesPerBatch * subscribers)
     throw new Error(`lost deliveries: ${received}`);
   return {
-    scenario: `in-process fan-out: 1 publisher, ${subscribers} subscribers`,
+    scenario: `in-process fan-out: 1 publisher, ${subscribers} subscribers${history === undefined ? "" : `, history ${history}`}`,
     unit: "deliveries",
     ...result,
   };

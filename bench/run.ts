@@ -91,7 +91,7 @@ const results = await runSuite(config, log);
 let inProcess: BenchReport["inProcess"];
 if (has("in-process")) {
   log("in-process scenarios (WEST-TS alone)");
-  inProcess = [await inProcessFanout(), await inProcessSends()];
+  inProcess = [await inProcessFanout(), await inProcessFanout(100), await inProcessSends()];
 }
 let redisModes: BenchReport["redisModes"];
 if (has("redis")) {

@@ -86,6 +86,11 @@ export class WestClient {
     return this.execute({ event: "publish", channel, data });
   }
 
+  /** Who is subscribed to a channel with presence: resolves to `presence_succeeded` with `data` = key -> connections. */
+  presence(channel: string): Promise<Reply> {
+    return this.execute({ event: "presence", channel });
+  }
+
   /** Drops all of this client's registrations and subscriptions. Later calls reject. */
   async close(): Promise<void> {
     const session = this.session;

@@ -66,6 +66,11 @@ export class ChannelFeatures {
     return rules.length === 0 ? ChannelFeatures.NONE : new ChannelFeatures(rules, hashOf(written));
   }
 
+  /** Whether any rule turns on presence or join/leave notices. */
+  get anyPresence(): boolean {
+    return this.rules.some((rule) => rule.features.presence || rule.features.joinLeave);
+  }
+
   /** Whether any rule turns on history (a node then checks its Redis for it at startup). */
   get anyHistory(): boolean {
     return this.rules.some((rule) => rule.features.history !== undefined);

@@ -68,6 +68,8 @@ export class Core {
     );
     this.events = {
       publication: (delivery) => this.pubSub.deliverPublish(delivery),
+      notice: (notice, about) => this.pubSub.deliverNotice(notice, about),
+      discontinuity: () => this.pubSub.discontinuity(),
       direct: (origin, message) => this.pointToPoint.receiveDirect(origin, message),
       registrationLost: (channel, sessionId) => this.pointToPoint.registrationLost(channel, sessionId),
       registrations: () => this.pointToPoint.confirmedRegistrations(),
@@ -79,6 +81,10 @@ export class Core {
   attach(adapter: Adapter): void {
     if (this.features.anyHistory && adapter.history === undefined)
       throw new TypeError("channels: a rule turns on history, and this node's adapter keeps none");
+    if (this.features.anyPresence && adapter.presence === undefined)
+      throw new TypeError(
+        "channels: a rule turns on presence or join/leave, and this node's adapter keeps none",
+      );
     this.adapters.attach(adapter);
   }
 
@@ -196,6 +202,10 @@ export class Core {
         return this.isChannel(channel) && isData(command.data)
           ? this.pubSub.publish(session, channel, command.data, id)
           : this.failed("publication_failed", command);
+      case "presence":
+        return this.isChannel(channel)
+          ? this.pubSub.members(channel, id)
+          : this.failed("presence_failed", command);
       case "history": {
         if (!this.isChannel(channel)) return this.failed("history_failed", command);
         const problem = positionProblem(command);
@@ -233,7 +243,7 @@ export class Core {
   /** The permission rules refuse this command (checked before anything else happens, adapter included). */
   private refused(session: Session, { event, channel }: Command): boolean {
     const { permissions } = this.options;
-    const action = event === "history" ? "subscribe" : event;
+    const action = event === "history" || event === "presence" ? "subscribe" : event;
     if (permissions === undefined || session.trusted || !isGuardedAction(action) || !this.isChannel(channel))
       return false;
     if (permissions.allows(action, channel, session)) return false;

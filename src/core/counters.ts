@@ -44,6 +44,8 @@ const CATEGORY_OF: Record<ReplyEvent, ResultCategory> = {
   internal_error: "error",
   history_succeeded: "ok",
   history_failed: "invalid",
+  presence_succeeded: "ok",
+  presence_failed: "invalid",
   // A notice, never the reply to a command.
   registration_lost: "error",
 };

@@ -1,23 +1,37 @@
 import type { AdapterCalls } from "./adapter-calls.js";
 import type { HistoryConfig } from "./channel-features.js";
 import type { Counters } from "./counters.js";
-import type { Position, Stamped } from "./seam.js";
+import type { HistoryPage, Position, Stamped } from "./seam.js";
 import type { Session } from "./session.js";
 
-/** Where one subscriber of a history channel stands in it. */
+/** Where some subscribers of a history channel stand in it: all of them at the same place. */
 interface Cursor {
+  readonly sessions: Set<Session>;
   epoch: string;
-  /** The offset of the last publication it got (or that it said it had seen). */
+  /** The offset of the last publication they got (or that they said they had seen). */
   last: number;
-  /** Publications held back while its subscribe is not answered yet, or while a gap is being filled. */
+  /** Publications held back while a subscribe is not answered yet, or while a gap is being filled. */
   held: Stamped[] | undefined;
-  /** The publications it missed, sent right after the reply to its subscribe. */
+  /** The publications a recovering subscriber missed, sent right after the reply to its subscribe. */
   replay: readonly Stamped[] | undefined;
+  /**
+   * Publications may have been lost on their way to this node since the last one these subscribers got: a new
+   * epoch cannot be taken from its first publication then (what the old one had after `last` may be gone).
+   */
+  suspect: boolean;
 }
 
+/**
+ * A channel's subscribers on this node: `main` holds every one that is in step (so that a publication costs one
+ * check, then a plain loop over them, as on a channel without history); a subscriber that is starting, recovering
+ * or filling a gap has a cursor of its own, and joins `main` once it has caught up.
+ */
 interface Feed {
+  readonly channel: string;
   readonly config: HistoryConfig;
-  readonly cursors: Map<Session, Cursor>;
+  readonly main: Cursor;
+  readonly others: Set<Cursor>;
+  readonly cursorOf: Map<Session, Cursor>;
 }
 
 /** What a subscribe's reply tells of where the subscriber starts. */
@@ -28,11 +42,20 @@ export interface Start {
   recovered?: boolean;
 }
 
+const cursor = (epoch: string, last: number, held: Stamped[] | undefined): Cursor => ({
+  sessions: new Set(),
+  epoch,
+  last,
+  held,
+  replay: undefined,
+  suspect: false,
+});
+
 /**
- * The subscribers of history channels on this node, each with a cursor: a subscriber gets a publication only if its
- * offset is the next one after the last it got, in the same epoch. Publications a subscribe races with are held
- * until its reply is out, then the missed ones (recovery) go first; a gap is filled from history, or, when it
- * cannot be, the subscriber is told to resubscribe (see Session.resync).
+ * The subscribers of history channels on this node: a subscriber gets a publication only if its offset is the next
+ * one after the last it got, in the same epoch. Publications a subscribe races with are held until its reply is
+ * out, then the missed ones (recovery) go first; a gap is filled from history (one read for all the subscribers
+ * it concerns), or, when it cannot be, the subscribers are told to resubscribe (see Session.resync).
  */
 export class HistoryFeeds {
   private readonly feeds = new Map<string, Feed>();
@@ -46,10 +69,13 @@ export class HistoryFeeds {
   hold(session: Session, channel: string, config: HistoryConfig): void {
     let feed = this.feeds.get(channel);
     if (feed === undefined) {
-      feed = { config, cursors: new Map() };
+      feed = { channel, config, main: cursor("", 0, undefined), others: new Set(), cursorOf: new Map() };
       this.feeds.set(channel, feed);
     }
-    feed.cursors.set(session, { epoch: "", last: 0, held: [], replay: undefined });
+    const own = cursor("", 0, []);
+    own.sessions.add(session);
+    feed.others.add(own);
+    feed.cursorOf.set(session, own);
   }
 
   /**
@@ -63,17 +89,17 @@ export class HistoryFeeds {
     if (recovery === undefined) {
       const position = this.adapters.call(({ history }) => historyOf(history).position(channel, config));
       const started = ({ epoch, offset }: Position): Start => {
-        this.place(session, channel, epoch, offset, undefined);
+        this.place(feed, session, epoch, offset, undefined);
         return { offset, epoch };
       };
       return position instanceof Promise ? position.then(started) : started(position);
     }
     const query = { after: recovery, limit: config.size };
     const page = this.adapters.call(({ history }) => historyOf(history).read(channel, query, config));
-    const started = ({ epoch, top, entries, complete }: Awaited<typeof page>): Start => {
+    const started = ({ epoch, top, entries, complete }: HistoryPage): Start => {
       const recovered = complete && epoch === recovery.epoch && recovery.offset <= top;
-      if (recovered) this.place(session, channel, epoch, recovery.offset, entries);
-      else this.place(session, channel, epoch, top, undefined);
+      if (recovered) this.place(feed, session, epoch, recovery.offset, entries);
+      else this.place(feed, session, epoch, top, undefined);
       return { offset: top, epoch, recovered };
     };
     return page instanceof Promise ? page.then(started) : started(page);
@@ -81,102 +107,148 @@ export class HistoryFeeds {
 
   /** The reply to `session`'s subscribe is out: what it missed, then what was held, in order. */
   release(session: Session, channel: string): void {
-    const cursor = this.feeds.get(channel)?.cursors.get(session);
-    if (cursor?.held === undefined || cursor.epoch === "") return;
-    const { held, replay } = cursor;
-    cursor.held = undefined;
-    cursor.replay = undefined;
-    for (const delivery of replay ?? []) this.pass(session, channel, cursor, delivery);
-    for (const delivery of held) this.pass(session, channel, cursor, delivery);
+    const feed = this.feeds.get(channel);
+    const own = feed?.cursorOf.get(session);
+    if (feed === undefined || own === undefined || own.held === undefined || own.epoch === "") return;
+    const { held, replay } = own;
+    own.held = undefined;
+    own.replay = undefined;
+    for (const delivery of replay ?? []) this.pass(feed, own, delivery);
+    for (const delivery of held) this.pass(feed, own, delivery);
+    this.merge(feed, own);
   }
 
   /** `session` no longer subscribes `channel`. */
   drop(session: Session, channel: string): void {
     const feed = this.feeds.get(channel);
-    if (feed === undefined) return;
-    feed.cursors.delete(session);
-    if (feed.cursors.size === 0) this.feeds.delete(channel);
+    const own = feed?.cursorOf.get(session);
+    if (feed === undefined || own === undefined) return;
+    own.sessions.delete(session);
+    feed.cursorOf.delete(session);
+    if (own !== feed.main && own.sessions.size === 0) feed.others.delete(own);
+    if (feed.cursorOf.size === 0) this.feeds.delete(channel);
+  }
+
+  /** Publications may have been lost on their way here: every subscriber's next epoch change is a gap. */
+  discontinuity(): void {
+    for (const feed of this.feeds.values()) {
+      feed.main.suspect = true;
+      for (const other of feed.others) other.suspect = true;
+    }
   }
 
   /** A publication of a history channel, for its subscribers here. */
   deliver(delivery: Stamped): void {
     const feed = this.feeds.get(delivery.channel);
     if (feed === undefined) return;
-    for (const [session, cursor] of feed.cursors) this.pass(session, delivery.channel, cursor, delivery);
+    this.pass(feed, feed.main, delivery);
+    for (const other of feed.others) {
+      this.pass(feed, other, delivery);
+      this.merge(feed, other);
+    }
   }
 
   private place(
+    feed: Feed,
     session: Session,
-    channel: string,
     epoch: string,
     last: number,
     replay: readonly Stamped[] | undefined,
   ): void {
-    const cursor = this.feeds.get(channel)?.cursors.get(session);
-    if (cursor === undefined) return;
-    cursor.epoch = epoch;
-    cursor.last = last;
-    cursor.replay = replay;
+    const own = feed.cursorOf.get(session);
+    if (own === undefined || own === feed.main) return;
+    own.epoch = epoch;
+    own.last = last;
+    own.replay = replay;
   }
 
-  private pass(session: Session, channel: string, cursor: Cursor, delivery: Stamped): void {
-    if (cursor.held !== undefined) {
-      cursor.held.push(delivery);
+  private pass(feed: Feed, at: Cursor, delivery: Stamped): void {
+    if (at.sessions.size === 0 && at === feed.main) {
+      at.epoch = "";
       return;
     }
-    if (delivery.epoch === cursor.epoch) {
-      if (delivery.offset <= cursor.last) return;
-      if (delivery.offset === cursor.last + 1) {
-        cursor.last = delivery.offset;
-        this.counters.deliveriesPublish++;
-        session.deliver(delivery);
+    if (at.held !== undefined) {
+      at.held.push(delivery);
+      return;
+    }
+    if (delivery.epoch === at.epoch) {
+      if (delivery.offset <= at.last) return;
+      if (delivery.offset === at.last + 1) {
+        at.last = delivery.offset;
+        at.suspect = false;
+        this.counters.deliveriesPublish += at.sessions.size;
+        for (const session of at.sessions) session.deliver(delivery);
         return;
       }
-      this.fill(session, channel, cursor, delivery);
+      this.fill(feed, at, delivery);
       return;
     }
-    // A new epoch from its first publication: the adapter carried every publication of the old one to this node
-    // (an adapter that may have lost some reports it with a gap, never like this).
-    if (delivery.offset === 1) {
-      cursor.epoch = delivery.epoch;
-      cursor.last = 0;
-      this.pass(session, channel, cursor, delivery);
+    // A new epoch from its first publication (the old one expired): nothing was in between, unless publications
+    // may have been lost on their way here since the last one these subscribers got.
+    if (delivery.offset === 1 && at.epoch !== "" && !at.suspect) {
+      at.epoch = delivery.epoch;
+      at.last = 0;
+      this.pass(feed, at, delivery);
       return;
     }
-    this.lost(session, channel);
+    this.lost(feed, at);
   }
 
-  /** Publications between `cursor.last` and `next` did not come: read them from history, holding what comes. */
-  private fill(session: Session, channel: string, cursor: Cursor, next: Stamped): void {
-    const feed = this.feeds.get(channel);
-    if (feed === undefined) return;
-    cursor.held = [next];
-    const query = { after: { epoch: cursor.epoch, offset: cursor.last }, limit: feed.config.size };
-    const filled = (page: { epoch: string; entries: readonly Stamped[]; complete: boolean }) => {
-      if (feed.cursors.get(session) !== cursor) return;
-      if (!page.complete || page.epoch !== cursor.epoch) {
-        this.lost(session, channel);
+  /** A subscriber of its own that has caught up with `main` (or `main` has no one) moves into `main`. */
+  private merge(feed: Feed, own: Cursor): void {
+    const { main } = feed;
+    if (own.held !== undefined || own.replay !== undefined || own.epoch === "" || main.held !== undefined)
+      return;
+    if (own.suspect !== main.suspect && main.sessions.size > 0) return;
+    if (main.sessions.size === 0) {
+      main.epoch = own.epoch;
+      main.last = own.last;
+      main.suspect = own.suspect;
+    } else if (main.epoch !== own.epoch || main.last !== own.last) return;
+    for (const session of own.sessions) {
+      main.sessions.add(session);
+      feed.cursorOf.set(session, main);
+    }
+    own.sessions.clear();
+    feed.others.delete(own);
+  }
+
+  /** Publications between `at.last` and `next` did not come: read them from history, holding what comes. */
+  private fill(feed: Feed, at: Cursor, next: Stamped): void {
+    at.held = [next];
+    const query = { after: { epoch: at.epoch, offset: at.last }, limit: feed.config.size };
+    const filled = (page: HistoryPage) => {
+      if (this.feeds.get(feed.channel) !== feed) return;
+      if (!page.complete || page.epoch !== at.epoch) {
+        this.lost(feed, at);
         return;
       }
-      const held = cursor.held ?? [];
-      cursor.held = undefined;
-      for (const delivery of page.entries) this.pass(session, channel, cursor, delivery);
-      for (const delivery of held) this.pass(session, channel, cursor, delivery);
+      const held = at.held ?? [];
+      at.held = undefined;
+      for (const delivery of page.entries) this.pass(feed, at, delivery);
+      for (const delivery of held) this.pass(feed, at, delivery);
+      if (at !== feed.main) this.merge(feed, at);
     };
     try {
-      const page = this.adapters.call(({ history }) => historyOf(history).read(channel, query, feed.config));
-      if (page instanceof Promise) page.then(filled, () => this.lost(session, channel));
+      const page = this.adapters.call(({ history }) =>
+        historyOf(history).read(feed.channel, query, feed.config),
+      );
+      if (page instanceof Promise) page.then(filled, () => this.lost(feed, at));
       else filled(page);
     } catch {
-      this.lost(session, channel);
+      this.lost(feed, at);
     }
   }
 
-  /** `session` cannot be promised `channel` without a gap any more. */
-  private lost(session: Session, channel: string): void {
-    this.counters.resyncs++;
-    this.drop(session, channel);
-    session.resync(channel);
+  /** The subscribers at `at` cannot be promised the channel without a gap any more. */
+  private lost(feed: Feed, at: Cursor): void {
+    const sessions = [...at.sessions];
+    at.held = undefined;
+    for (const session of sessions) {
+      this.counters.resyncs++;
+      this.drop(session, feed.channel);
+      session.resync(feed.channel);
+    }
   }
 }
 

@@ -19,6 +19,7 @@ export const COMMANDS = [
   "unsubscribe",
   "publish",
   "history",
+  "presence",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -51,6 +52,8 @@ export const REPLY_EVENTS = [
   "registration_lost",
   "history_succeeded",
   "history_failed",
+  "presence_succeeded",
+  "presence_failed",
 ] as const;
 export type ReplyEvent = (typeof REPLY_EVENTS)[number];
 
@@ -69,6 +72,7 @@ export const FAILED_REASONS = [
   "data is not text, JSON or bytes",
   "too many channels on this connection",
   "channel has no history",
+  "channel has no presence",
   "offset without epoch",
   "epoch is not the channel's current one",
   "offset is past the channel's top",
@@ -161,8 +165,19 @@ export interface Reply {
   recovered?: boolean;
   /** On `history_succeeded`: false when the answer does not reach back to what was asked. */
   complete?: boolean;
-  /** On `history_succeeded`: the publications, oldest first. */
-  data?: readonly HistoryItem[];
+  /** On `history_succeeded`: the publications, oldest first; on `presence_succeeded`: key -> connections. */
+  data?: readonly HistoryItem[] | Members;
+}
+
+/** Who is subscribed to a channel, over the whole system: each key and its number of subscribed connections. */
+export type Members = Readonly<Record<string, number>>;
+
+/** A client subscribed to (`join`) or left (`leave`) a channel with join/leave notices: sent to its other subscribers. */
+export interface Notice {
+  readonly event: "join" | "leave";
+  /** The key of the client that joined or left. */
+  readonly from: string;
+  readonly channel: string;
 }
 
 /** A message delivered to an owner (send) or a subscriber (publish). Shared by all receivers: read-only. */
@@ -177,7 +192,11 @@ export interface Delivery {
 }
 
 /** Anything the server sends to a client. */
-export type Message = Reply | Delivery;
+export type Message = Reply | Delivery | Notice;
+
+export function isNotice(message: Message): message is Notice {
+  return message.event === "join" || message.event === "leave";
+}
 
 export function isDelivery(message: Message): message is Delivery {
   return message.event === DELIVERY_EVENT;

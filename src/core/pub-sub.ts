@@ -2,8 +2,17 @@ import type { AdapterCalls } from "./adapter-calls.js";
 import type { ChannelFeatures } from "./channel-features.js";
 import type { Counters } from "./counters.js";
 import { HistoryFeeds, type Start } from "./history-feeds.js";
-import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
-import type { Awaitable, History, Position, Stamped } from "./seam.js";
+import {
+  type Command,
+  type Data,
+  DELIVERY_EVENT,
+  type Delivery,
+  type Members,
+  type Notice,
+  type Reply,
+  reply,
+} from "./message.js";
+import type { Awaitable, History, Position, Presence, Stamped } from "./seam.js";
 import type { Session } from "./session.js";
 
 /**
@@ -43,7 +52,7 @@ export class PubSub {
     if (session.subscriptions.has(channel)) return reply("subscription_already_exist", channel, id);
     if (this.atLimit(session, channel))
       return reply("subscription_failed", channel, id, "too many channels on this connection");
-    const { history } = this.features.of(channel);
+    const { history, presence, joinLeave } = this.features.of(channel);
     let subscribers = this.subscribers.get(channel);
     if (subscribers === undefined) {
       subscribers = new Set();
@@ -60,7 +69,7 @@ export class PubSub {
     session.holdSubscription(channel);
     if (history !== undefined) this.feeds.hold(session, channel, history);
     const pending = this.subscribing.get(channel);
-    const succeeded = () => {
+    const answered = (): Awaitable<Reply> => {
       if (history === undefined) {
         const plain = reply("subscription_succeeded", channel, id);
         if (recovery !== undefined) plain.recovered = false;
@@ -70,6 +79,14 @@ export class PubSub {
       return start instanceof Promise
         ? start.then((at) => started(at, channel, id))
         : started(start, channel, id);
+    };
+    // In presence before the reply, so that a presence read after it includes this subscriber.
+    const succeeded = (): Awaitable<Reply> => {
+      if (!presence && !joinLeave) return answered();
+      const joined = this.adapters.call((adapter) =>
+        presenceOf(adapter).join(channel, { sessionId: session.id, key: session.key }, joinLeave),
+      );
+      return joined instanceof Promise ? joined.then(answered) : answered();
     };
     const failed = (error: unknown): never => {
       session.dropSubscription(channel);
@@ -87,6 +104,11 @@ export class PubSub {
     }
   }
 
+  /** Publications of history channels may have been lost on their way here (see NodeEvents.discontinuity). */
+  discontinuity(): void {
+    this.feeds.discontinuity();
+  }
+
   /** `session` was told its subscribe succeeded: on a history channel, its publications may flow now. */
   subscribed(session: Session, channel: string): void {
     this.feeds.release(session, channel);
@@ -100,9 +122,47 @@ export class PubSub {
     return left instanceof Promise ? left.then(() => succeeded) : succeeded;
   }
 
-  /** Takes `session` out of `channel`'s subscribers; the last one out ends the node's backplane subscription. */
+  /** Takes `session` out of `channel`: its presence entry, and the node's backplane subscription if it was the last. */
   private leave(session: Session, channel: string): Awaitable<void> {
     this.feeds.drop(session, channel);
+    const { presence, joinLeave } = this.features.of(channel);
+    const present =
+      presence || joinLeave
+        ? this.adapters.call((adapter) =>
+            presenceOf(adapter).leave(channel, { sessionId: session.id, key: session.key }, joinLeave),
+          )
+        : undefined;
+    const unsubscribed = this.unsubscribeIfLast(session, channel);
+    if (!(present instanceof Promise)) return unsubscribed;
+    return unsubscribed instanceof Promise
+      ? Promise.all([present, unsubscribed]).then(() => undefined)
+      : present;
+  }
+
+  /** A join or leave for the subscribers of its channel here, except the session it is about. */
+  deliverNotice(notice: Notice, about: { nodeId: string; sessionId: number }): void {
+    const subscribers = this.subscribers.get(notice.channel);
+    if (subscribers === undefined) return;
+    const here = about.nodeId === this.adapters.attached?.registry.nodeId;
+    for (const subscriber of subscribers)
+      if (!here || subscriber.id !== about.sessionId) subscriber.deliver(notice);
+  }
+
+  /** Who is subscribed to `channel` over the whole system, when it has presence. */
+  members(channel: string, id: Command["id"]): Awaitable<Reply> {
+    if (!this.features.of(channel).presence)
+      return reply("presence_failed", channel, id, "channel has no presence");
+    const members = this.adapters.call((adapter) => presenceOf(adapter).members(channel));
+    const succeeded = (data: Members) => {
+      const answer = reply("presence_succeeded", channel, id);
+      answer.data = data;
+      return answer;
+    };
+    return members instanceof Promise ? members.then(succeeded) : succeeded(members);
+  }
+
+  /** Takes `session` out of `channel`'s subscribers; the last one out ends the node's backplane subscription. */
+  private unsubscribeIfLast(session: Session, channel: string): Awaitable<void> {
     const subscribers = this.subscribers.get(channel);
     if (subscribers === undefined || !subscribers.delete(session) || subscribers.size > 0) return;
     this.subscribers.delete(channel);
@@ -151,4 +211,9 @@ function started({ offset, epoch, recovered }: Start, channel: string, id: Comma
 function historyOf({ history }: { history?: History | undefined }): History {
   if (history === undefined) throw new Error("the adapter keeps no history");
   return history;
+}
+
+function presenceOf({ presence }: { presence?: Presence | undefined }): Presence {
+  if (presence === undefined) throw new Error("the adapter keeps no presence");
+  return presence;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { HistoryConfig } from "./channel-features.js";
-import type { Delivery } from "./message.js";
+import type { Delivery, Members, Notice } from "./message.js";
 import type { DirectMessage } from "./node-messages.js";
 
 /** A value now (local, in-process) or later (a round trip to another machine). */
@@ -92,12 +92,32 @@ export interface History {
   read(channel: string, query: HistoryQuery, config: HistoryConfig): Awaitable<HistoryPage>;
 }
 
+/** One subscription of a session of a node: an entry of a channel's presence. */
+export interface PresenceEntry {
+  readonly sessionId: number;
+  readonly key: string;
+}
+
+/**
+ * Who is subscribed to the channels that have presence or join/leave notices (see ChannelFeatures), over the whole
+ * system. An entry is added and removed once whoever asks, and only the call that actually added or removed it
+ * sends its notice (`notify`): each `join` and `leave` goes out at most once. The notices reach every node's
+ * subscribers through `NodeEvents.notice`, this node's included.
+ */
+export interface Presence {
+  join(channel: string, entry: PresenceEntry, notify: boolean): Awaitable<void>;
+  leave(channel: string, entry: PresenceEntry, notify: boolean): Awaitable<void>;
+  members(channel: string): Awaitable<Members>;
+}
+
 /** What an adapter hands the node it serves: where channels are owned, and how traffic crosses nodes. */
 export interface Adapter {
   readonly registry: OwnerRegistry;
   readonly backplane: Backplane;
   /** Channel history; an adapter without it serves no channel with history (the node refuses to start). */
   readonly history?: History;
+  /** Presence; an adapter without it serves no channel with presence or join/leave (the node refuses to start). */
+  readonly presence?: Presence;
   /** Whether the node can serve through this adapter now (for /healthz); cheap, no I/O. */
   health(): AdapterHealth;
   /** Releases everything this node holds and disconnects. */
@@ -116,6 +136,16 @@ export interface AdapterHealth {
 export interface NodeEvents {
   /** A publish from another node, for the local subscribers of its channel; on a history channel, any publish. */
   publication(delivery: Delivery): void;
+  /**
+   * A join or leave of `channel` for its subscribers on this node, except the session it is about when that
+   * session is on this node (`nodeId` is this node's).
+   */
+  notice(notice: Notice, about: { nodeId: string; sessionId: number }): void;
+  /**
+   * Publications of channels with history may have been lost on their way to this node (a connection to Redis was
+   * lost): until each subscriber gets a publication that follows its last one, an epoch change is a gap.
+   */
+  discontinuity(): void;
   /** A request or an answer from node `origin`. */
   direct(origin: string, message: DirectMessage): void;
   /** A session of this node no longer owns `channel` (another node holds it now). */

@@ -3,8 +3,10 @@ import {
   type Data,
   DELIVERY_EVENT,
   type HistoryItem,
+  isNotice,
   type Message,
   type Reason,
+  type Reply,
   type RequestId,
   reply,
 } from "../core/message.js";
@@ -78,8 +80,8 @@ export const jsonCodec: Codec = {
 
   encode(message: Message): string {
     if (message.event !== DELIVERY_EVENT) {
-      if (message.data === undefined) return JSON.stringify(message);
-      return JSON.stringify({ ...message, data: historyItems(message.data) });
+      if (isNotice(message) || message.data === undefined) return JSON.stringify(message);
+      return JSON.stringify({ ...message, data: replyData(message.data) });
     }
     const { data } = message;
     if (!(data instanceof Uint8Array)) return JSON.stringify(message);
@@ -88,9 +90,17 @@ export const jsonCodec: Codec = {
   },
 };
 
-/** A history reply's publications as the JSON protocol writes them (also the protobuf reply's `data`). */
-export function historyItems(items: readonly HistoryItem[]): object[] {
-  return items.map(({ from, offset, data }) => ({ from, offset, ...jsonData(data) }));
+/**
+ * A reply's `data` as the JSON protocol writes it (also, as JSON text, the protobuf reply's): a history reply's
+ * publications with their data as JSON messages carry it; presence members as they are.
+ */
+export function replyData(data: NonNullable<Reply["data"]>): object {
+  if (!isHistory(data)) return data;
+  return data.map(({ from, offset, data }) => ({ from, offset, ...jsonData(data) }));
+}
+
+function isHistory(data: NonNullable<Reply["data"]>): data is readonly HistoryItem[] {
+  return Array.isArray(data);
 }
 
 /** `data` as a JSON message carries it: bytes as text when they are UTF-8, else as base64 with `encoding`. */

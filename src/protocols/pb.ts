@@ -1,9 +1,9 @@
 import { isUtf8 } from "node:buffer";
 import protobuf from "protobufjs";
-import { type Command, DELIVERY_EVENT, type Message, type Reason, reply } from "../core/message.js";
+import { type Command, DELIVERY_EVENT, isNotice, type Message, type Reason, reply } from "../core/message.js";
 import type { Codec, Decoded } from "./codec.js";
 import { dataAsBytes } from "./data.js";
-import { historyItems } from "./json.js";
+import { replyData } from "./json.js";
 
 /**
  * message.proto beside this file, field for field: the seed's fields 1-5 as they were, and v2's additions, which a
@@ -77,9 +77,10 @@ export const pbCodec: Codec = {
     const wire: WireMessage = { event: message.event, from: message.from };
     if (message.channel !== undefined) wire.channel = message.channel;
     if ("id" in message && message.id !== undefined) wire.id = String(message.id);
+    if (isNotice(message)) return MessageType.encode(wire).finish();
     if (message.event === DELIVERY_EVENT) wire.data = dataAsBytes(message.data);
     else {
-      if (message.data !== undefined) wire.data = Buffer.from(JSON.stringify(historyItems(message.data)));
+      if (message.data !== undefined) wire.data = Buffer.from(JSON.stringify(replyData(message.data)));
       if (message.reason !== undefined) wire.reason = message.reason;
       if (message.recovered !== undefined) wire.recovered = message.recovered;
       if (message.complete !== undefined) wire.complete = message.complete;

@@ -1,4 +1,12 @@
-import { type Command, type Data, DELIVERY_EVENT, type Message, reply, SERVER_KEY } from "../core/message.js";
+import {
+  type Command,
+  type Data,
+  DELIVERY_EVENT,
+  isNotice,
+  type Message,
+  reply,
+  SERVER_KEY,
+} from "../core/message.js";
 import type { Codec, Decoded } from "./codec.js";
 import { bytesAsBase64, bytesAsText } from "./data.js";
 
@@ -36,6 +44,7 @@ export const textCodec: Codec = {
     if (message.event === DELIVERY_EVENT) {
       return `${message.from} ${message.channel}:${DELIVERY_EVENT} ${dataAsText(message.data)}`;
     }
+    if (isNotice(message)) return `${message.from} ${message.channel}:${message.event}`;
     if (message.event === "pong" || message.event === "bad_encoding") return message.event;
     return message.channel === undefined
       ? `${SERVER_KEY}:${message.event}`

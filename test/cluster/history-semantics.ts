@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Message, Reply, WestNode } from "../../src/index.js";
+import type { HistoryItem, Message, Reply, WestNode } from "../../src/index.js";
+import { startWestProcess } from "../helpers/cli-process.js";
+import { connect } from "../helpers/ws-client.js";
 import { Inbox, type Mode } from "./three-nodes.js";
 
 let unique = 0;
@@ -9,6 +14,7 @@ const fresh = (what: string) => `${what}-${process.pid}-${++unique}`;
 export const HISTORY_CHANNELS = [
   { match: "h.>", history: { size: 500, ttlSeconds: 60 } },
   { match: "small.>", history: { size: 3, ttlSeconds: 60 } },
+  { match: "brief.>", history: { size: 10, ttlSeconds: 1 } },
 ];
 
 type Stamped = Message & { offset: number; epoch: string; data: unknown };
@@ -29,7 +35,12 @@ function assertConsecutive(deliveries: Stamped[], first: number, epoch: string, 
 }
 
 /** docs/protocol.md, "History and recovery (ext)", checked with clients spread over three nodes. */
-export function historySuite(mode: Mode, skip: string | false = false, flush?: () => Promise<void>): void {
+export function historySuite(
+  mode: Mode,
+  skip: string | false = false,
+  flush?: () => Promise<void>,
+  process?: () => { args: string[]; heartbeatTtlMs: number },
+): void {
   describe(`history across three nodes: ${mode.name}`, { skip }, () => {
     let n1: WestNode;
     let n2: WestNode;
@@ -131,7 +142,13 @@ export function historySuite(mode: Mode, skip: string | false = false, flush?: (
       for (const node of [n1, n2, n3]) {
         const last = await node.client("reader").history(ch, { limit: 10 });
         assert.deepEqual(
-          [last.event, last.offset, last.epoch, last.complete, last.data?.map((item) => item.data)],
+          [
+            last.event,
+            last.offset,
+            last.epoch,
+            last.complete,
+            (last.data as HistoryItem[]).map((item) => item.data),
+          ],
           ["history_succeeded", 5, first.epoch, true, ["m3", "m4", "m5"]],
           "the limit is capped at the size: the last 3 are all there",
         );
@@ -139,7 +156,7 @@ export function historySuite(mode: Mode, skip: string | false = false, flush?: (
           .client("reader")
           .history(ch, { after: { offset: 0, epoch: first.epoch as string } });
         assert.deepEqual(
-          [after.complete, after.data?.map((item) => [item.offset, item.data])],
+          [after.complete, (after.data as HistoryItem[]).map((item) => [item.offset, item.data])],
           [false, [[3, "m3"]]],
           "offsets 1 to 3 were asked (the limit is the size); 1 and 2 were trimmed",
         );
@@ -155,6 +172,50 @@ export function historySuite(mode: Mode, skip: string | false = false, flush?: (
       assert.equal(recovered.recovered, true);
       assert.deepEqual(await fine.waitFor(ch, 2), ["m4", "m5"]);
     });
+
+    it("recovered: false after the history expired (ttlSeconds after the last publish): a new epoch", async () => {
+      const ch = `brief.${fresh("ttl")}`;
+      const first = await n1.client("ttl-publisher").pub(ch, "old");
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const late = await n2
+        .client("ttl-late")
+        .sub(ch, { recover: { offset: 0, epoch: first.epoch as string } });
+      assert.equal(late.recovered, false);
+      assert.notEqual(late.epoch, first.epoch);
+      assert.equal(late.offset, 0);
+    });
+
+    if (process !== undefined)
+      it("a subscriber whose node dies (kill -9) comes back on another node with its last offset and gets what it missed", async () => {
+        const ch = `h.${fresh("killed")}`;
+        const { args, heartbeatTtlMs } = process();
+        const dir = await mkdtemp(join(tmpdir(), "west-history-"));
+        const config = join(dir, "west.json");
+        await writeFile(config, JSON.stringify({ channels: HISTORY_CHANNELS, redis: { heartbeatTtlMs } }));
+        const { west, port } = await startWestProcess(["--port", "0", "--config", config, ...args]);
+        const socket = await connect(`ws://127.0.0.1:${port}`, "json", "reader");
+        socket.send(JSON.stringify({ event: "subscribe", channel: ch, id: "1" }));
+        const start = JSON.parse(String(await socket.take(5000))) as { epoch: string; offset: number };
+        const publisher = n1.client("kill-publisher");
+        for (let i = 0; i < 20; i++) await publisher.pub(ch, `before ${i}`);
+        await socket.until(() => socket.received.length === 20, 5000, "20 deliveries");
+        const seen = socket.received.map((frame) => JSON.parse(String(frame)) as Stamped);
+        assertConsecutive(seen, start.offset + 1, start.epoch, "before the kill");
+        west.signal("SIGKILL");
+        for (let i = 0; i < 50; i++) await publisher.pub(ch, `missed ${i}`);
+        const again = new Inbox(n2, "reader");
+        const last = seen.at(-1)?.offset as number;
+        const resumed = await again.client.sub(ch, { recover: { offset: last, epoch: start.epoch } });
+        assert.deepEqual([resumed.recovered, resumed.offset], [true, last + 50]);
+        await publisher.pub(ch, "live");
+        assert.deepEqual(await again.waitFor(ch, 51), [
+          ...Array.from({ length: 50 }, (_, i) => `missed ${i}`),
+          "live",
+        ]);
+        assertConsecutive(stamped(again, ch), last + 1, start.epoch, "after coming back");
+        // Until its heartbeat record expires the dead node still counts, and nodes with other rules could not join.
+        await new Promise((resolve) => setTimeout(resolve, heartbeatTtlMs + 500));
+      });
 
     if (flush !== undefined)
       it("after Redis lost everything (FLUSHALL), the channel has a new epoch and recovery says false", async () => {

@@ -4,8 +4,9 @@ import { promisify } from "node:util";
 import type { RedisCluster, RedisServer } from "../../src/devrel/redis-servers.js";
 import { redisCluster, redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import { historySuite } from "./history-semantics.js";
+import { presenceSuite } from "./presence-semantics.js";
 import { semanticSuite } from "./semantics.js";
-import { localMode, type Mode, redisMode } from "./three-nodes.js";
+import { HEARTBEAT_TTL_MS, localMode, type Mode, redisMode } from "./three-nodes.js";
 
 const run = promisify(execFile);
 const skip = skipWithoutRedis();
@@ -37,4 +38,14 @@ const modes: [Mode, string | false, (() => Promise<void>) | undefined][] = [
   ],
 ];
 for (const [mode, skipped] of modes) semanticSuite(mode, skipped);
-for (const [mode, skipped, flush] of modes) historySuite(mode, skipped, flush);
+/** `west start` arguments of a node process that joins the same system, to be killed (Redis modes). */
+const processes = [
+  undefined,
+  () => ({ args: ["--dist", "redis", "--redis", standalone.url], heartbeatTtlMs: HEARTBEAT_TTL_MS }),
+  () => ({
+    args: ["--dist", "redis", "--redis-cluster", cluster.seeds.slice(0, 2).join(",")],
+    heartbeatTtlMs: HEARTBEAT_TTL_MS,
+  }),
+];
+for (const [i, [mode, skipped, flush]] of modes.entries()) historySuite(mode, skipped, flush, processes[i]);
+for (const [i, [mode, skipped]] of modes.entries()) presenceSuite(mode, skipped, processes[i]);

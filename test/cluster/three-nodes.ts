@@ -21,12 +21,19 @@ export const localMode: Mode = {
   },
 };
 
+/** The heartbeat TTL of the suites' Redis nodes: short, so that a dead node is found soon. */
+export const HEARTBEAT_TTL_MS = 2000;
+
 /** Three nodes on one Redis (global mode) or one Redis Cluster (sharded mode). */
 export function redisMode(name: string, redis: () => NonNullable<WestOptions["redis"]>): Mode {
   return {
     name,
     async start(extra = {}) {
-      const options: WestOptions = { ...extra, dist: "redis", redis: { heartbeatTtlMs: 2000, ...redis() } };
+      const options: WestOptions = {
+        ...extra,
+        dist: "redis",
+        redis: { heartbeatTtlMs: HEARTBEAT_TTL_MS, ...redis() },
+      };
       return Promise.all([startNode(options), startNode(options), startNode(options)]);
     },
   };

@@ -53,7 +53,8 @@ async function scripted(options: { asyncReads?: boolean } = {}) {
     top = Math.max(top, ...offsets);
   };
   const arrive = (delivery: Stamped) => events?.publication(delivery);
-  return { node, keep, arrive, reads };
+  const discontinuity = () => events?.discontinuity();
+  return { node, keep, arrive, reads, discontinuity };
 }
 
 function subscriber(node: Awaited<ReturnType<typeof embeddedNode>>) {
@@ -99,6 +100,28 @@ describe("history feeds: each subscriber in offset order", () => {
     assert.deepEqual(reads.at(-1), { after: { epoch: EPOCH, offset: 1 }, limit: 100 });
   });
 
+  it("subscribers in step share one gap fill: one history read for all of them, and a late one catches up and joins them", async () => {
+    const { node, arrive, keep, reads } = await scripted({ asyncReads: true });
+    const inboxes = [0, 1, 2].map(() => subscriber(node));
+    for (const s of inboxes) await s.client.sub("h.c");
+    keep(1, 2, 3);
+    arrive(stamped(1));
+    arrive(stamped(3));
+    const before = reads.length;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(reads.length - before, 1, "one read for the three");
+    for (const s of inboxes) assert.deepEqual(s.offsets(), [1, 2, 3]);
+
+    const late = subscriber(node);
+    const subscribing = late.client.sub("h.c", { recover: { offset: 2, epoch: EPOCH } });
+    keep(4);
+    arrive(stamped(4));
+    assert.equal((await subscribing).recovered, true);
+    arrive(stamped(5));
+    for (const s of [...inboxes, late]) assert.deepEqual(s.offsets().slice(-2), [4, 5]);
+    assert.deepEqual(late.offsets(), [3, 4, 5]);
+  });
+
   it("a gap history cannot fill closes the client (a socket with 4004): its client resubscribes with recovery", async () => {
     const { node, arrive } = await scripted();
     const s = subscriber(node);
@@ -118,6 +141,21 @@ describe("history feeds: each subscriber in offset order", () => {
     arrive(stamped(2, "E2"));
     assert.deepEqual(a.offsets(), [1, 1, 2]);
     arrive(stamped(5, "E3"));
+    await assert.rejects(a.client.ping(), /closed/);
+  });
+
+  it("after publications may have been lost on their way (a lost Redis connection), a new epoch is a gap, until a publication follows", async () => {
+    const { node, arrive, discontinuity } = await scripted();
+    const a = subscriber(node);
+    await a.client.sub("h.c");
+    arrive(stamped(1));
+    discontinuity();
+    arrive(stamped(2));
+    arrive(stamped(1, "E2"));
+    assert.deepEqual(a.offsets(), [1, 2, 1], "2 followed 1: nothing was lost, so E2 from its start is taken");
+    discontinuity();
+    arrive(stamped(1, "E3"));
+    assert.deepEqual(a.offsets(), [1, 2, 1]);
     await assert.rejects(a.client.ping(), /closed/);
   });
 

@@ -1,14 +1,17 @@
 import type { Adapter, AdapterContext, AdapterHealth } from "../../core/seam.js";
 import { LocalHistory } from "./local-history.js";
+import { LocalPresence } from "./local-presence.js";
 
 const HEALTHY: AdapterHealth = { fields: { dist: "local" } };
+const NODE_ID = "local";
 
 /** One node, no peers: the local registry is the whole truth, so nothing crosses machines. */
 export function localAdapter({ events }: Pick<AdapterContext, "events">): Adapter {
   const history = new LocalHistory((delivery) => events.publication(delivery));
+  const presence = new LocalPresence((notice, about) => events.notice(notice, about), NODE_ID);
   return {
     registry: {
-      nodeId: "local",
+      nodeId: NODE_ID,
       claim: () => true,
       release: () => undefined,
       ownerOf: () => undefined,
@@ -22,6 +25,7 @@ export function localAdapter({ events }: Pick<AdapterContext, "events">): Adapte
       direct: () => false,
     },
     history,
+    presence,
     health: () => HEALTHY,
     close: async () => history.close(),
   };

@@ -19,21 +19,23 @@ end
 `;
 
 /**
- * A publish on a channel with history, in one step: the next offset, appended, trimmed to the size, the expiry
- * renewed, and published on the channel's pub/sub channel as `0xB1 OFFSET \n EPOCH \n MESSAGE` (see stamped.ts),
- * so that offset order is the order every node receives them in.
- * ARGV: the node message, size, ttl (ms), pub/sub channel, PUBLISH or SPUBLISH, a fresh epoch. Returns {epoch, offset}.
+ * Publishes on a channel with history, in one step: the next offsets, appended, trimmed to the size, the expiry
+ * renewed, and published on the channel's pub/sub channel as `0xB1 FIRST-OFFSET \n EPOCH \n MESSAGES` (see
+ * stamped.ts), so that offset order is the order every node receives them in. One call carries the publishes a
+ * node made on the channel in one event-loop turn.
+ * ARGV: size, ttl (ms), pub/sub channel, PUBLISH or SPUBLISH, a fresh epoch, what to publish (one node message, or
+ * a batch of them: batches.ts), then each node message. Returns {epoch, offset of the first}.
  */
 export const HISTORY_PUBLISH = new Script(`${CURRENT}
-local epoch, top = current(KEYS[1], KEYS[2], ARGV[6], ARGV[3])
-local offset = string.format("%d", top + 1)
-redis.call("HSET", KEYS[1], "top", offset)
-redis.call("RPUSH", KEYS[2], ARGV[1])
-redis.call("LTRIM", KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call("PEXPIRE", KEYS[1], ARGV[3])
-redis.call("PEXPIRE", KEYS[2], ARGV[3])
-redis.call(ARGV[5], ARGV[4], "\\177" .. offset .. "\\n" .. epoch .. "\\n" .. ARGV[1])
-return {epoch, offset}`);
+local epoch, top = current(KEYS[1], KEYS[2], ARGV[5], ARGV[2])
+local first = string.format("%d", top + 1)
+redis.call("HSET", KEYS[1], "top", string.format("%d", top + #ARGV - 6))
+redis.call("RPUSH", KEYS[2], unpack(ARGV, 7))
+redis.call("LTRIM", KEYS[2], -tonumber(ARGV[1]), -1)
+redis.call("PEXPIRE", KEYS[1], ARGV[2])
+redis.call("PEXPIRE", KEYS[2], ARGV[2])
+redis.call(ARGV[4], ARGV[3], "\\177" .. first .. "\\n" .. epoch .. "\\n" .. ARGV[6])
+return {epoch, first}`);
 
 /** The channel's epoch and top (a new epoch when it has none). ARGV: a fresh epoch, ttl (ms). Returns {epoch, top}. */
 export const HISTORY_POSITION = new Script(`${CURRENT}

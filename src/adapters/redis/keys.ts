@@ -28,6 +28,21 @@ export class RedisNames {
     return `${this.prefix}meta:{${channel}}`;
   }
 
+  /** A channel's presence: a field per subscribed connection (`nodeId/sessionId`) holding its key. */
+  presence(channel: string): string {
+    return `${this.prefix}presence:{${channel}}`;
+  }
+
+  /** The channels a node has presence entries in (beside the registry), so that its entries go when it dies. */
+  presenceIndex(nodeId: string): string {
+    return `${this.prefix}{nodes}:presence:${nodeId}`;
+  }
+
+  /** Who cleans up after a dead node: the first living node to set it. */
+  reapClaim(nodeId: string): string {
+    return `${this.prefix}{nodes}:reap:${nodeId}`;
+  }
+
   /** Heartbeat record of a node incarnation; it expires when the node stops renewing it. */
   node(nodeId: string): string {
     return `${this.prefix}{nodes}:node:${nodeId}`;

@@ -10,6 +10,7 @@ import { Membership } from "./membership.js";
 import { RedisOwnerRegistry } from "./owner-records.js";
 import { RedisBackplane } from "./redis-backplane.js";
 import { RedisHistory } from "./redis-history.js";
+import { RedisPresence } from "./redis-presence.js";
 import { timedLink } from "./timed-link.js";
 
 export interface RedisAdapterOptions {
@@ -67,7 +68,11 @@ export async function startRedisAdapter(
     },
     {
       record: () => ({ url: context.url, ...events.stats() }),
-      listen: (nodeId) => backplane.listen(nodeId),
+      listen: async (nodeId) => {
+        await backplane.listen(nodeId);
+        // A new incarnation: its entries under the old id go with that id; they are written again under this one.
+        presence.rewrite().catch((error: unknown) => logger.warn({ err: error }, "presence rewrite failed"));
+      },
       revalidate: (previous) => registry.revalidate(previous),
     },
     context.logger,
@@ -87,10 +92,24 @@ export async function startRedisAdapter(
     logger,
   );
   const backplane: RedisBackplane = new RedisBackplane(link, names, membership, events);
-  link.onConnectionLost(() => membership.connectionLost());
+  const presence = new RedisPresence(
+    link,
+    names,
+    () => membership.nodeId,
+    () => membership.incarnations,
+    channels,
+    logger,
+  );
+  link.onConnectionLost(() => {
+    membership.connectionLost();
+    events.discontinuity();
+  });
   link.onReconnect(() => {
     hooks.reconnected?.();
     membership.beat();
+    // Whatever Redis held may be gone: this node's presence entries are written again (new ones send a join).
+    if (channels.anyPresence)
+      presence.rewrite().catch((error: unknown) => logger.warn({ err: error }, "presence rewrite failed"));
   });
   try {
     await checkSameRules(link, names, channels);
@@ -102,18 +121,21 @@ export async function startRedisAdapter(
     throw error;
   }
   registry.startRenewals();
+  if (channels.anyPresence) presence.startReaper(Math.max(250, Math.min(1000, options.heartbeatTtlMs / 4)));
   logger.info({ mode: link.mode }, "joined the WEST nodes on Redis");
 
   return {
     registry,
     backplane,
     history: new RedisHistory(link, names, () => membership.nodeId),
+    presence,
     health() {
       if (!link.isUp()) return REDIS_DOWN;
       return membership.mayDeliver() ? REDIS_UP : FENCED;
     },
     async close() {
       registry.stopRenewals();
+      presence.stopReaper();
       const releases = [...events.registrations()].map(([channel, sessionId]) =>
         registry.release(channel, { nodeId: membership.nodeId, sessionId }),
       );

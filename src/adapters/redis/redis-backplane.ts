@@ -5,6 +5,7 @@ import { splitBatch } from "./batches.js";
 import type { RedisNames } from "./keys.js";
 import type { RedisLink } from "./link.js";
 import type { Membership } from "./membership.js";
+import { isNotice, parseNotice } from "./notices.js";
 import { PublishBatcher } from "./publish-batcher.js";
 import { ReplayFilter } from "./replay-filter.js";
 import { isStamped, parseStamped } from "./stamped.js";
@@ -74,12 +75,21 @@ export class RedisBackplane implements Backplane {
   }
 
   private onPublication(bytes: Buffer, channel: string): void {
+    if (isNotice(bytes)) {
+      const parsed = parseNotice(bytes);
+      if (parsed !== undefined) this.events.notice(parsed.notice, parsed.about);
+      return;
+    }
     if (isStamped(bytes)) {
       // A channel with history: every node delivers it from here, its publisher's included, in offset order.
       const stamped = parseStamped(bytes);
-      const message = stamped === undefined ? undefined : decodeNodeMessage(stamped.message);
-      if (stamped !== undefined && message?.type === "publish")
-        this.events.publication({ ...message.delivery, ...stamped.position });
+      if (stamped === undefined) return;
+      const { epoch, offset } = stamped.position;
+      (splitBatch(stamped.message) ?? []).forEach((one, i) => {
+        const message = decodeNodeMessage(one);
+        if (message?.type === "publish")
+          this.events.publication({ ...message.delivery, offset: offset + i, epoch });
+      });
       return;
     }
     for (const one of splitBatch(bytes) ?? []) {

@@ -3,6 +3,7 @@ import type { HistoryConfig } from "../../core/channel-features.js";
 import type { Delivery } from "../../core/message.js";
 import { decodeNodeMessage, encodeNodeMessage } from "../../core/node-messages.js";
 import type { History, HistoryPage, HistoryQuery, Position, Stamped } from "../../core/seam.js";
+import { encodeBatch } from "./batches.js";
 import { HISTORY_POSITION, HISTORY_PUBLISH, HISTORY_READ } from "./history-scripts.js";
 import type { RedisNames } from "./keys.js";
 import type { RedisLink } from "./link.js";
@@ -13,10 +14,25 @@ import type { RedisLink } from "./link.js";
  * The publishing node does not deliver its own publish: it arrives, stamped, through the channel's subscription,
  * as on every other node.
  */
+interface Batch {
+  readonly config: HistoryConfig;
+  readonly messages: Buffer[];
+  bytes: number;
+  /** Settles with the epoch and the offset of the batch's first publication. */
+  sent: Promise<Position> | undefined;
+  settle?: { resolve(position: Position): void; reject(error: unknown): void };
+}
+
+/** At most this many publications per script call (Lua's unpack has a limit), and this many bytes. */
+const MAX_BATCH = 1000;
+const MAX_BATCH_BYTES = 512 * 1024;
+
 export class RedisHistory implements History {
   /** Fresh epochs are this node's random prefix and a counter: unique without a random draw per publish. */
   private readonly prefix = randomBytes(9).toString("base64url");
   private made = 0;
+  private batches = new Map<string, Batch>();
+  private scheduled = false;
 
   constructor(
     private readonly link: RedisLink,
@@ -24,18 +40,61 @@ export class RedisHistory implements History {
     private readonly nodeId: () => string,
   ) {}
 
-  async publish(delivery: Delivery, config: HistoryConfig): Promise<Position> {
+  /** Joins the channel's batch of this event-loop turn (one script call per channel and turn). */
+  publish(delivery: Delivery, config: HistoryConfig): Promise<Position> {
     const { channel } = delivery;
     const message = encodeNodeMessage({ origin: this.nodeId(), seq: 0, type: "publish", delivery });
-    const [epoch, offset] = (await HISTORY_PUBLISH.run(this.link, this.keys(channel), [
-      message,
+    let batch = this.batches.get(channel);
+    if (
+      batch !== undefined &&
+      (batch.messages.length >= MAX_BATCH || batch.bytes + message.length > MAX_BATCH_BYTES)
+    ) {
+      this.batches.delete(channel);
+      this.send(channel, batch);
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      batch = { config, messages: [], bytes: 0, sent: undefined };
+      this.batches.set(channel, batch);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    }
+    const index = batch.messages.length;
+    batch.messages.push(message);
+    batch.bytes += message.length;
+    const open = batch;
+    open.sent ??= new Promise<Position>((resolve, reject) => {
+      open.settle = { resolve, reject };
+    });
+    return open.sent.then(({ epoch, offset }) => ({ epoch, offset: offset + index }));
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const batches = this.batches;
+    this.batches = new Map();
+    for (const [channel, batch] of batches) this.send(channel, batch);
+  };
+
+  private send(channel: string, batch: Batch): void {
+    const { config, messages, settle } = batch;
+    HISTORY_PUBLISH.run(this.link, this.keys(channel), [
       String(config.size),
       String(config.ttlSeconds * 1000),
       this.names.publications(channel),
       this.link.mode === "sharded" ? "SPUBLISH" : "PUBLISH",
       this.fresh(),
-    ])) as [string, string];
-    return { epoch, offset: Number(offset) };
+      messages.length === 1 ? (messages[0] as Buffer) : encodeBatch(messages),
+      ...messages,
+    ]).then(
+      (reply) => {
+        const [epoch, first] = reply as [string, string];
+        settle?.resolve({ epoch, offset: Number(first) });
+      },
+      (error: unknown) => settle?.reject(error),
+    );
   }
 
   async position(channel: string, config: HistoryConfig): Promise<Position> {

@@ -1,9 +1,9 @@
 import type { Position } from "../../core/seam.js";
 
 /**
- * A publication of a channel with history as the publish script sends it on the channel's pub/sub channel: a
- * byte no node message or batch starts with, the offset in decimal, a newline, the epoch, a newline, then the node
- * message (see history-scripts.ts).
+ * Publications of a channel with history as the publish script sends them on the channel's pub/sub channel: a
+ * byte no node message or batch starts with, the offset of the first in decimal, a newline, the epoch, a newline,
+ * then the node message, or a batch of them (batches.ts) with consecutive offsets (see history-scripts.ts).
  */
 const STAMPED = 0xb1;
 const NEWLINE = 0x0a;
