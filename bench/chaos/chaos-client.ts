@@ -1,4 +1,4 @@
-import { ChaosConnection } from "./connection.js";
+import { ChaosConnection, type Position } from "./connection.js";
 import type { Deadline } from "./deadline.js";
 import type { Random, Range } from "./random.js";
 import type { Recorder } from "./recorder.js";
@@ -59,6 +59,8 @@ export interface ChannelPools {
 export class ChaosClient {
   private connection: ChaosConnection | undefined;
   private connections = 0;
+  /** Where this client is in each channel with history (its last publication), across its connections. */
+  private readonly positions = new Map<string, Position>();
 
   constructor(
     readonly key: string,
@@ -125,6 +127,7 @@ export class ChaosClient {
         this.key,
         this.recorder,
         this.settings.handshakeTimeoutMs,
+        this.positions,
       );
     } catch (error) {
       this.recorder.record({

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChannelPools, ChaosClient, CLIENT_DEFAULTS, type ClientSettings } from "./chaos-client.js";
@@ -111,9 +111,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let ticker: NodeJS.Timeout | undefined;
   try {
     redis = await startRedisTarget(options.mode);
+    const config = join(runDir, "west.json");
+    await writeFile(config, JSON.stringify({ channels: historyRules(options.pools) }));
     fleet = await NodeFleet.start({
       count: options.nodes,
-      nodeArgs: nodeArgs(options, redis),
+      nodeArgs: [...nodeArgs(options, redis), `--config=${config}`],
       logDir: runDir,
       recorder,
     });
@@ -171,6 +173,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     figures: computeFigures(history, verdict),
     wallMs: performance.now() - began,
   };
+}
+
+/**
+ * The first half of the pub/sub pool has history (its subscribers recover from their last offset; the checker's
+ * `history-gap` rule), the other half none, so that both kinds of channel are exercised.
+ */
+function historyRules(
+  pools: ChannelPools,
+): { match: string; history: { size: number; ttlSeconds: number } }[] {
+  return pools.pubSub
+    .slice(0, Math.ceil(pools.pubSub.length / 2))
+    .map((channel) => ({ match: channel, history: { size: 1000, ttlSeconds: 600 } }));
 }
 
 function nodeArgs(options: ChaosOptions, redis: RedisTarget): string[] {

@@ -21,6 +21,15 @@ interface ServerFrame {
   from?: unknown;
   id?: unknown;
   data?: unknown;
+  offset?: unknown;
+  epoch?: unknown;
+  recovered?: unknown;
+}
+
+/** Where a client stands in a channel with history: the last publication it got (or where it started). */
+export interface Position {
+  offset: number;
+  epoch: string;
 }
 
 /**
@@ -44,6 +53,8 @@ export class ChaosConnection {
     readonly conn: string,
     private readonly recorder: Recorder,
     target: ConnectionTarget,
+    /** The client's positions in channels with history, kept across its connections (to recover from). */
+    private readonly positions: Map<string, Position>,
   ) {
     recorder.record({ type: "open", conn, node: target.node, incarnation: target.incarnation });
     ws.on("message", (data: Buffer, isBinary: boolean) =>
@@ -71,6 +82,7 @@ export class ChaosConnection {
     key: string,
     recorder: Recorder,
     timeoutMs: number,
+    positions: Map<string, Position>,
   ): Promise<ChaosConnection> {
     const ws = new WebSocket(`${target.url}/websocket/json/${key}`, {
       handshakeTimeout: timeoutMs,
@@ -78,7 +90,7 @@ export class ChaosConnection {
     });
     ws.on("error", () => undefined);
     return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(new ChaosConnection(ws, conn, recorder, target)));
+      ws.once("open", () => resolve(new ChaosConnection(ws, conn, recorder, target, positions)));
       ws.once("unexpected-response", (_request, response) => {
         ws.terminate();
         reject(new Error(`upgrade refused with ${response.statusCode}`));
@@ -107,15 +119,11 @@ export class ChaosConnection {
     if (!this.open || this.ws.readyState !== WebSocket.OPEN) return false;
     const id = this.nextId++;
     this.pending.set(id, { event, channel });
-    this.recorder.record({
-      type: "command",
-      conn: this.conn,
-      id,
-      event,
-      channel,
-      ...(data === undefined ? {} : { data }),
-    });
-    this.ws.send(JSON.stringify({ event, channel, id, ...(data === undefined ? {} : { data }) }));
+    // A subscribe recovers from where the client last was in the channel, when it has been in it.
+    const from = event === "subscribe" ? this.positions.get(channel) : undefined;
+    const fields = { ...(data === undefined ? {} : { data }), ...(from === undefined ? {} : from) };
+    this.recorder.record({ type: "command", conn: this.conn, id, event, channel, ...fields });
+    this.ws.send(JSON.stringify({ event, channel, id, ...fields }));
     return true;
   }
 
@@ -138,15 +146,36 @@ export class ChaosConnection {
     const frame = parseFrame(text);
     const event = typeof frame?.event === "string" ? frame.event : `unreadable frame ${JSON.stringify(text)}`;
     const channel = typeof frame?.channel === "string" ? frame.channel : undefined;
+    const position =
+      typeof frame?.offset === "number" && typeof frame.epoch === "string"
+        ? { offset: frame.offset, epoch: frame.epoch }
+        : undefined;
     if (event === "new_message" && channel !== undefined) {
       const from = typeof frame?.from === "string" ? frame.from : "";
-      this.recorder.record({ type: "delivery", conn: this.conn, channel, from, data: frame?.data });
+      this.recorder.record({
+        type: "delivery",
+        conn: this.conn,
+        channel,
+        from,
+        data: frame?.data,
+        ...position,
+      });
+      if (position !== undefined) this.positions.set(channel, position);
     } else if (event === "registration_lost" && channel !== undefined && frame?.id === undefined) {
       this.owned.delete(channel);
       this.recorder.record({ type: "lost", conn: this.conn, channel });
     } else {
       const id = typeof frame?.id === "number" ? frame.id : undefined;
-      this.recorder.record({ type: "reply", conn: this.conn, id, event, channel });
+      const recovered = typeof frame?.recovered === "boolean" ? { recovered: frame.recovered } : {};
+      this.recorder.record({ type: "reply", conn: this.conn, id, event, channel, ...position, ...recovered });
+      // Not recovered: the client starts where the reply says (after a recovery, the replay moves it on).
+      if (
+        event === "subscription_succeeded" &&
+        channel !== undefined &&
+        position !== undefined &&
+        frame?.recovered !== true
+      )
+        this.positions.set(channel, position);
       if (id !== undefined) this.answered(id, event);
     }
   }

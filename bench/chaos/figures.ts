@@ -10,6 +10,8 @@ export interface ChaosFigures {
   /** For each command, how many got each reply (`(none)`: no reply came). */
   commands: Partial<Record<CommandEvent, Record<string, number>>>;
   deliveries: { sends: number; publishes: number; unknown: number };
+  /** Channels with history: subscribes that asked to recover and what they got; deliveries with an offset. */
+  history: { recovering: number; recovered: number; notRecovered: number; stamped: number };
   registrationLost: number;
   faults: Partial<Record<FaultKind, { count: number; durationsMs: number[] }>>;
   /** How long nodes took to answer /healthz 200 after each fault, one figure per (fault, node). */
@@ -26,6 +28,7 @@ export function computeFigures(history: readonly HistoryEvent[], verdict: Verdic
     connections: { opened: 0, connectFailures: 0, closes: {} },
     commands: {},
     deliveries: { sends: 0, publishes: 0, unknown: 0 },
+    history: { recovering: 0, recovered: 0, notRecovered: 0, stamped: 0 },
     registrationLost: 0,
     faults: {},
     recoveryMs: { median: 0, max: 0, count: 0, notRecovered: 0 },
@@ -76,11 +79,17 @@ export function computeFigures(history: readonly HistoryEvent[], verdict: Verdic
     }
   }
   for (const { command, reply } of index.commands.values()) {
+    if (command.event === "subscribe" && command.offset !== undefined) {
+      figures.history.recovering++;
+      if (reply?.recovered === true) figures.history.recovered++;
+      if (reply?.recovered === false) figures.history.notRecovered++;
+    }
     const replies = figures.commands[command.event] ?? {};
     bump(replies, reply?.event ?? "(none)");
     figures.commands[command.event] = replies;
   }
-  for (const { payload } of index.deliveries) {
+  for (const { payload, delivery } of index.deliveries) {
+    if (delivery.offset !== undefined) figures.history.stamped++;
     if (payload?.kind === "send") figures.deliveries.sends++;
     else if (payload?.kind === "pub") figures.deliveries.publishes++;
     else figures.deliveries.unknown++;

@@ -143,6 +143,9 @@ export interface CommandSent extends Stamp {
   channel: string;
   /** The payload of a send or publish (see payload.ts). */
   data?: string;
+  /** A subscribe with recovery: the last publication of the channel the client had seen. */
+  offset?: number;
+  epoch?: string;
 }
 
 export interface ReplyReceived extends Stamp {
@@ -152,6 +155,10 @@ export interface ReplyReceived extends Stamp {
   id: number | undefined;
   event: string;
   channel: string | undefined;
+  /** On channels with history: the reply's position (the top, or a publish's offset) and `recovered`. */
+  offset?: number;
+  epoch?: string;
+  recovered?: boolean;
 }
 
 export interface DeliveryReceived extends Stamp {
@@ -160,6 +167,9 @@ export interface DeliveryReceived extends Stamp {
   channel: string;
   from: string;
   data: unknown;
+  /** On channels with history: the publication's place in it. */
+  offset?: number;
+  epoch?: string;
 }
 
 export interface RegistrationLost extends Stamp {

@@ -37,6 +37,7 @@ export function renderSummary(result: ChaosResult): string {
     ...commandRows,
     "",
     `- Deliveries: ${count(figures.deliveries.sends)} sends, ${count(figures.deliveries.publishes)} publications, ${count(figures.deliveries.unknown)} of unknown payloads; ${count(figures.registrationLost)} registration_lost notices`,
+    `- History (the channels with it): ${count(figures.history.stamped)} deliveries with an offset, each checked (rule history-gap); ${count(figures.history.recovering)} subscribes recovering from an offset: ${count(figures.history.recovered)} recovered: true, ${count(figures.history.notRecovered)} recovered: false`,
     `- Connections: ${count(figures.connections.opened)} opened, ${count(figures.connections.connectFailures)} failed attempts; closes: ${counts(figures.connections.closes)}`,
     `- Recovery (/healthz 200 after a fault ended, per node): median ${figures.recoveryMs.median} ms, max ${figures.recoveryMs.max} ms over ${figures.recoveryMs.count} probes; ${figures.recoveryMs.notRecovered} did not recover`,
     `- Node exits: ${counts(figures.nodeExits)}`,

@@ -328,6 +328,125 @@ describe("chaos checker", () => {
     assert.match(verdict.violations[0]?.message ?? "", /got send:s\.1:1 after send:s\.1:2/);
   });
 
+  it("channels with history: consecutive offsets from where a subscription starts or recovers; a gap, a duplicate or a missed end of an epoch is a history-gap", () => {
+    /** `b.1` subscribes `h` (recovering from `from`, if given) while `s.1` publishes `count`, acknowledged with E's offsets. */
+    const scenario = (
+      receive: (deliver: (i: number, offset?: number, epoch?: string) => void) => void,
+      from?: number,
+      acks: [number, string][] = [
+        [1, "E"],
+        [2, "E"],
+        [3, "E"],
+        [4, "E"],
+      ],
+    ) => {
+      const h = threeNodes();
+      const sub = h.command("b.1", "subscribe", "h");
+      if (from !== undefined) {
+        const last = h.events.at(-1) as { offset?: number; epoch?: string };
+        last.offset = from;
+        last.epoch = "E";
+      }
+      h.add({
+        type: "reply",
+        conn: "b.1",
+        id: sub,
+        event: "subscription_succeeded",
+        channel: "h",
+        offset: from ?? 0,
+        epoch: "E",
+        ...(from === undefined ? {} : { recovered: true }),
+      });
+      const published = acks.map(([offset, epoch]) => {
+        const data = h.payload("s.1", "pub");
+        const id = h.command("s.1", "publish", "h", data);
+        h.add({
+          type: "reply",
+          conn: "s.1",
+          id,
+          event: "publication_succeeded",
+          channel: "h",
+          offset,
+          epoch,
+        });
+        return data;
+      });
+      receive((i, offset = i + 1, epoch = "E") =>
+        h.add({
+          type: "delivery",
+          conn: "b.1",
+          channel: "h",
+          from: "s",
+          data: published[i] as string,
+          offset,
+          epoch,
+        }),
+      );
+      return checkHistory(finish(h).events);
+    };
+    assert.deepEqual(
+      broken(
+        scenario((d) => {
+          for (const i of [0, 1, 2, 3]) d(i);
+        }),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      broken(
+        scenario((d) => {
+          for (const i of [2, 3]) d(i);
+        }, 2),
+      ),
+      [],
+      "recovered from 2: 3 and 4",
+    );
+    const gap = scenario((d) => {
+      for (const i of [0, 2, 3]) d(i);
+    });
+    assert.deepEqual(broken(gap), ["history-gap"]);
+    assert.match(gap.violations[0]?.message ?? "", /got offset 3, expected offset 2 of epoch E/);
+    assert.deepEqual(
+      broken(
+        scenario((d) => {
+          for (const i of [1, 2, 3]) d(i);
+        }, 0),
+      ),
+      ["history-gap"],
+      "recovered from 0 but 1 is missing",
+    );
+    const newEpoch = scenario((d) => {
+      d(0);
+      d(1);
+      d(2, 1, "E2");
+    });
+    assert.deepEqual(
+      broken(newEpoch),
+      ["history-gap"],
+      "offsets 3 and 4 of E were acknowledged, then missed",
+    );
+    assert.match(newEpoch.violations[0]?.message ?? "", /offsets up to 4 of it were acknowledged/);
+    const acks: [number, string][] = [
+      [1, "E"],
+      [2, "E"],
+      [3, "E"],
+      [1, "E2"],
+    ];
+    assert.deepEqual(
+      broken(
+        scenario(
+          (d) => {
+            for (const i of [0, 1, 2, 3]) d(i, acks[i]?.[0], acks[i]?.[1]);
+          },
+          undefined,
+          acks,
+        ),
+      ),
+      [],
+      "a new epoch from its offset 1, after everything of the old one",
+    );
+  });
+
   it("catches a send delivered though it was answered registration_not_found", () => {
     const h = threeNodes();
     h.deliver("a.1", "p", h.send("s.1", "p", "registration_not_found"));

@@ -2,6 +2,7 @@ import type { HistoryEvent } from "../history.js";
 import { checkDeliveries } from "./deliveries.js";
 import { HistoryIndex } from "./history-index.js";
 import { checkNodes } from "./nodes.js";
+import { checkOffsets } from "./offsets.js";
 import { assignDeliveries, interleavedOwners, registrationInstances } from "./ownership.js";
 import { checkReplies } from "./replies.js";
 import { checkSends } from "./sends.js";
@@ -18,6 +19,7 @@ export function checkHistory(history: readonly HistoryEvent[], rules: CheckRules
     ...outside,
     ...sends.violations,
     ...checkDeliveries(index),
+    ...checkOffsets(index),
     ...checkReplies(index),
     ...checkNodes(history, rules),
   ].sort((a, b) => a.at - b.at);

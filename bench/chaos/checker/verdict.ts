@@ -8,6 +8,7 @@ export type RuleName =
   | "duplicate-delivery"
   | "reordered-delivery"
   | "unknown-delivery"
+  | "history-gap"
   | "reply-mismatch"
   | "unanswered-command"
   | "node-crash"
