@@ -93,6 +93,28 @@ describe("presence and join/leave (local mode)", () => {
     );
   });
 
+  it("a subscriber cut as a slow consumer leaves: the others get its leave, presence drops it", async () => {
+    const node = await listeningNode({ channels: CHANNELS, slowConsumerBytes: 256 * 1024 });
+    const inbox: Message[] = [];
+    const watcher = node.client("w", (m) => inbox.push(m));
+    await watcher.sub("room.cut");
+    const slow = await connect(node.wsUrl, "json", "slow");
+    await command(slow, { event: "subscribe", channel: "room.cut" });
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const publisher = node.client("p");
+    const big = "x".repeat(64 * 1024);
+    for (let i = 0; i < 400 && !inbox.some((m) => m.event === "leave"); i++)
+      await publisher.pub("room.cut", big);
+    assert.deepEqual(
+      inbox.filter((m) => m.event === "join" || m.event === "leave"),
+      [
+        { event: "join", from: "slow", channel: "room.cut" },
+        { event: "leave", from: "slow", channel: "room.cut" },
+      ],
+    );
+    assert.deepEqual((await watcher.presence("room.cut")).data, { w: 1 });
+  });
+
   it("the text protocol reads KEY CH:join and KEY CH:leave; protobuf carries event, from and channel, and presence as JSON bytes", async () => {
     const node = await setup();
     const text = await connect(node.wsUrl, "text", "t");
