@@ -10,6 +10,8 @@ import { eventually } from "./eventually.js";
 import { Inbox } from "./three-nodes.js";
 
 const skip = skipWithoutRedis();
+/** Every node here has the same channel rules (a node refuses to join nodes with other rules). */
+const CHANNELS = [{ match: "hist.>", history: { size: 1000, ttlSeconds: 60 } }];
 
 describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () => {
   let cluster: RedisCluster;
@@ -21,6 +23,7 @@ describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () =
       commandTimeoutMs: 1000,
       dist: "redis",
       redis: { cluster: cluster.seeds, heartbeatTtlMs: 2000, ...redis },
+      channels: CHANNELS,
     });
     nodes.push(started);
     return started;
@@ -61,68 +64,25 @@ describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () =
   });
 
   it("a live slot migration while a channel with history is published on: no silent gap for its subscribers", async () => {
-    const channels = [{ match: "hist-moving", history: { size: 1000, ttlSeconds: 60 } }];
-    const withHistory = () =>
-      startWest({
-        port: false,
-        logLevel: "silent",
-        commandTimeoutMs: 1000,
-        dist: "redis",
-        redis: { cluster: cluster.seeds, heartbeatTtlMs: 2000 },
-        channels,
-      });
-    const [h1, h2] = [await withHistory(), await withHistory()];
-    nodes.push(h1, h2);
-    const channel = "hist-moving";
-    const subscriber = new Inbox(h1, "hm-sub");
-    const start = await subscriber.client.sub(channel);
-    const publisher = h2.client("hm-pub");
-    let publishing = true;
-    const acknowledged: Reply[] = [];
-    const loop = (async () => {
-      for (let i = 0; publishing && i < 5000; i++) {
-        const answer = await publisher.pub(channel, `m${i}`);
-        if (answer.event === "publication_succeeded") acknowledged.push(answer);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    })();
-    await eventually("some deliveries before the move", async () => subscriber.data(channel).length >= 20);
-    const slot = hashSlot(channel);
-    const from = await cluster.masterForSlot(slot);
-    const to = cluster.nodes.find((n) => n.role === "master" && n.port !== from)?.port as number;
-    await cluster.migrateSlot(slot, to);
-    const count = () => subscriber.data(channel).length;
-    const before = count();
-    const closed = () =>
-      subscriber.client.ping().then(
-        () => false,
-        () => true,
-      );
-    await eventually("deliveries after the move", async () => count() >= before + 50 || (await closed()));
-    publishing = false;
-    await loop;
-    // Consecutive offsets within an epoch; a new epoch only from its offset 1 and only if nothing acknowledged
-    // in the old one after the last delivered was missed. A subscriber its node could not promise that to was
-    // closed instead (4004 for a socket), which is not silent.
-    const got = subscriber.messages.filter((m) => m.event === "new_message") as {
-      offset: number;
-      epoch: string;
-    }[];
-    let epoch = start.epoch as string;
-    let next = (start.offset as number) + 1;
-    for (const delivery of got) {
-      if (delivery.epoch !== epoch) {
-        const missed = acknowledged.some((a) => a.epoch === epoch && (a.offset as number) >= next);
-        assert.ok(
-          delivery.offset === 1 && !missed,
-          `epoch ${epoch} -> ${delivery.epoch} at offset ${delivery.offset}`,
-        );
-        epoch = delivery.epoch;
-        next = 1;
-      }
-      assert.equal(delivery.offset, next, `offset in epoch ${epoch}`);
-      next++;
-    }
+    const channel = "hist.moving";
+    await noSilentGap(await node(), await node(), channel, async () => {
+      const slot = hashSlot(channel);
+      const from = await cluster.masterForSlot(slot);
+      const to = cluster.nodes.find((n) => n.role === "master" && n.port !== from)?.port as number;
+      await cluster.migrateSlot(slot, to);
+    });
+  });
+
+  it("kill -9 of the master of a channel with history while it is published on: no silent gap for its subscribers", async () => {
+    // Not on the master the next test kills (each master has one replica to fail over to).
+    const spared = await cluster.masterForSlot(hashSlot("failing-over"));
+    let channel = "";
+    for (let i = 0; channel === ""; i++)
+      if ((await cluster.masterForSlot(hashSlot(`hist.failing.${i}`))) !== spared)
+        channel = `hist.failing.${i}`;
+    await noSilentGap(await node(), await node(), channel, async () => {
+      await cluster.killNode(await cluster.masterForSlot(hashSlot(channel)));
+    });
   });
 
   it("kill -9 of a master: a replica takes over and delivery across nodes resumes", async () => {
@@ -207,3 +167,67 @@ describe("Redis Cluster (sharded mode): failover and slot moves", { skip }, () =
     assert.deepEqual(owner.data(channel).slice(before.sent), numbers);
   });
 });
+
+/**
+ * A subscriber on `n1`, a publisher on `n2` publishing on `channel` (history) all along, and `fault` in the
+ * middle: the subscriber gets consecutive offsets within an epoch, and a new epoch only from its offset 1, with
+ * no acknowledged publish of the old epoch after its last one; or it is closed (a socket: 4004), which is not
+ * silent.
+ */
+async function noSilentGap(
+  n1: WestNode,
+  n2: WestNode,
+  channel: string,
+  fault: () => Promise<void>,
+): Promise<void> {
+  const subscriber = new Inbox(n1, "gap-sub");
+  const start = await subscriber.client.sub(channel);
+  const publisher = n2.client("gap-pub");
+  let publishing = true;
+  const acknowledged: Reply[] = [];
+  const loop = (async () => {
+    for (let i = 0; publishing && i < 20_000; i++) {
+      const answer = await publisher.pub(channel, `m${i}`);
+      if (answer.event === "publication_succeeded") acknowledged.push(answer);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  const count = () => subscriber.data(channel).length;
+  const closed = () =>
+    subscriber.client.ping().then(
+      () => false,
+      () => true,
+    );
+  try {
+    await eventually("some deliveries before the fault", async () => count() >= 20);
+    await fault();
+    const before = count();
+    await eventually(
+      "deliveries after the fault",
+      async () => count() >= before + 50 || (await closed()),
+      30_000,
+    );
+  } finally {
+    publishing = false;
+    await loop;
+  }
+  const got = subscriber.messages.filter((m) => m.event === "new_message") as {
+    offset: number;
+    epoch: string;
+  }[];
+  let epoch = start.epoch as string;
+  let next = (start.offset as number) + 1;
+  for (const delivery of got) {
+    if (delivery.epoch !== epoch) {
+      const missed = acknowledged.some((a) => a.epoch === epoch && (a.offset as number) >= next);
+      assert.ok(
+        delivery.offset === 1 && !missed,
+        `epoch ${epoch} -> ${delivery.epoch} at offset ${delivery.offset}`,
+      );
+      epoch = delivery.epoch;
+      next = 1;
+    }
+    assert.equal(delivery.offset, next, `offset in epoch ${epoch}`);
+    next++;
+  }
+}

@@ -38,7 +38,12 @@ export async function checkSameRules(
 export async function warnIfEvicting(link: RedisLink, names: RedisNames, logger: Logger): Promise<void> {
   try {
     const reply = await link.command(names.registry(), ["CONFIG", "GET", "maxmemory-policy"]);
-    const policy = Array.isArray(reply) ? String(reply[1]) : undefined;
+    // A [name, value] list, or a map from node-redis.
+    const policy = Array.isArray(reply)
+      ? String(reply[1])
+      : typeof reply === "object" && reply !== null
+        ? String((reply as Record<string, unknown>)["maxmemory-policy"])
+        : undefined;
     if (policy !== undefined && policy !== "noeviction")
       logger.warn(
         { maxmemoryPolicy: policy },
