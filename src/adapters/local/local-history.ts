@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { HistoryConfig } from "../../core/channel-features.js";
 import type { Delivery } from "../../core/message.js";
 import type { History, HistoryPage, HistoryQuery, Position, Stamped } from "../../core/seam.js";
+import { stamp } from "../../core/stamp.js";
 
 /** How often channels whose history expired are forgotten (reads and publishes also drop an expired one). */
 const SWEEP_MS = 30_000;
@@ -22,7 +23,7 @@ class Stream {
   }
 
   append(delivery: Delivery, now: number, config: HistoryConfig): Stamped {
-    const stamped: Stamped = { ...delivery, offset: ++this.top, epoch: this.epoch };
+    const stamped = stamp(delivery, ++this.top, this.epoch);
     this.entries.push(stamped);
     if (this.entries.length - this.first > config.size) this.first++;
     if (this.first > config.size) {

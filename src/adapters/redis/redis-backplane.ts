@@ -1,6 +1,7 @@
 import type { Delivery } from "../../core/message.js";
 import { type DirectMessage, decodeNodeMessage, encodeNodeMessage } from "../../core/node-messages.js";
 import type { Backplane, NodeEvents } from "../../core/seam.js";
+import { stamp } from "../../core/stamp.js";
 import { splitBatch } from "./batches.js";
 import type { RedisNames } from "./keys.js";
 import type { RedisLink } from "./link.js";
@@ -87,8 +88,7 @@ export class RedisBackplane implements Backplane {
       const { epoch, offset } = stamped.position;
       (splitBatch(stamped.message) ?? []).forEach((one, i) => {
         const message = decodeNodeMessage(one);
-        if (message?.type === "publish")
-          this.events.publication({ ...message.delivery, offset: offset + i, epoch });
+        if (message?.type === "publish") this.events.publication(stamp(message.delivery, offset + i, epoch));
       });
       return;
     }

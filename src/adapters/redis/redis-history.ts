@@ -3,6 +3,7 @@ import type { HistoryConfig } from "../../core/channel-features.js";
 import type { Delivery } from "../../core/message.js";
 import { decodeNodeMessage, encodeNodeMessage } from "../../core/node-messages.js";
 import type { History, HistoryPage, HistoryQuery, Position, Stamped } from "../../core/seam.js";
+import { stamp } from "../../core/stamp.js";
 import { encodeBatch } from "./batches.js";
 import { HISTORY_POSITION, HISTORY_PUBLISH, HISTORY_READ } from "./history-scripts.js";
 import type { RedisNames } from "./keys.js";
@@ -124,7 +125,7 @@ export class RedisHistory implements History {
     const entries: Stamped[] = [];
     raw.forEach((bytes, i) => {
       const message = decodeNodeMessage(bytes);
-      if (message?.type === "publish") entries.push({ ...message.delivery, offset: start + i, epoch });
+      if (message?.type === "publish") entries.push(stamp(message.delivery, start + i, epoch));
     });
     return {
       epoch,
