@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import { withDeadline } from "./deadline.js";
-import type { Adapter, Awaitable } from "./seam.js";
+import type { Adapter, Awaitable, History, Presence } from "./seam.js";
 
 /**
  * The node's calls into its adapter: the adapter is attached once it exists; a promise it returns gets the command
@@ -40,4 +40,16 @@ export class AdapterCalls {
       this.logger.warn({ err: error, channel }, "undo after a failed command failed"),
     );
   }
+}
+
+/** The adapter's history; throws when it keeps none (the node checks that at attach, for configured rules). */
+export function historyOf({ history }: Adapter): History {
+  if (history === undefined) throw new Error("the adapter keeps no history");
+  return history;
+}
+
+/** The adapter's presence; throws when it keeps none. */
+export function presenceOf({ presence }: Adapter): Presence {
+  if (presence === undefined) throw new Error("the adapter keeps no presence");
+  return presence;
 }

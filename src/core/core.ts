@@ -4,7 +4,15 @@ import { ChannelFeatures } from "./channel-features.js";
 import { Counters } from "./counters.js";
 import { faultReason } from "./faults.js";
 import { HistoryReads } from "./history-reads.js";
-import { type Command, type Data, type Reason, type Reply, type ReplyEvent, reply } from "./message.js";
+import {
+  type Command,
+  type Data,
+  isWholeNumber,
+  type Reason,
+  type Reply,
+  type ReplyEvent,
+  reply,
+} from "./message.js";
 import { isValidName, type NameProblem, nameProblem } from "./names.js";
 import { isGuardedAction, type Permissions } from "./permissions.js";
 import { PointToPoint } from "./point-to-point.js";
@@ -304,10 +312,9 @@ function isData(data: Command["data"]): data is Data {
  * undefined. An epoch without an offset is ignored.
  */
 function positionProblem({ offset, epoch, limit }: Command): Reason | undefined {
-  const whole = (value: unknown) => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-  if (offset !== undefined && !whole(offset)) return "offset is not a whole number";
+  if (offset !== undefined && !isWholeNumber(offset)) return "offset is not a whole number";
   if (offset !== undefined && epoch === undefined) return "offset without epoch";
   if (epoch !== undefined && typeof epoch !== "string") return "epoch is not a string";
-  if (limit !== undefined && !whole(limit)) return "limit is not a whole number";
+  if (limit !== undefined && !isWholeNumber(limit)) return "limit is not a whole number";
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { AdapterCalls } from "./adapter-calls.js";
+import { type AdapterCalls, historyOf } from "./adapter-calls.js";
 import type { HistoryConfig } from "./channel-features.js";
 import type { Counters } from "./counters.js";
 import type { HistoryPage, Position, Stamped } from "./seam.js";
@@ -87,7 +87,7 @@ export class HistoryFeeds {
     if (feed === undefined) throw new Error(`no history feed for ${channel}`);
     const { config } = feed;
     if (recovery === undefined) {
-      const position = this.adapters.call(({ history }) => historyOf(history).position(channel, config));
+      const position = this.adapters.call((adapter) => historyOf(adapter).position(channel, config));
       const started = ({ epoch, offset }: Position): Start => {
         this.place(feed, session, epoch, offset, undefined);
         return { offset, epoch };
@@ -95,7 +95,7 @@ export class HistoryFeeds {
       return position instanceof Promise ? position.then(started) : started(position);
     }
     const query = { after: recovery, limit: config.size };
-    const page = this.adapters.call(({ history }) => historyOf(history).read(channel, query, config));
+    const page = this.adapters.call((adapter) => historyOf(adapter).read(channel, query, config));
     const started = ({ epoch, top, entries, complete }: HistoryPage): Start => {
       const recovered = complete && epoch === recovery.epoch && recovery.offset <= top;
       if (recovered) this.place(feed, session, epoch, recovery.offset, entries);
@@ -142,6 +142,7 @@ export class HistoryFeeds {
     const feed = this.feeds.get(delivery.channel);
     if (feed === undefined) return;
     this.pass(feed, feed.main, delivery);
+    if (feed.others.size === 0) return;
     for (const other of feed.others) {
       this.pass(feed, other, delivery);
       this.merge(feed, other);
@@ -230,9 +231,7 @@ export class HistoryFeeds {
       if (at !== feed.main) this.merge(feed, at);
     };
     try {
-      const page = this.adapters.call(({ history }) =>
-        historyOf(history).read(feed.channel, query, feed.config),
-      );
+      const page = this.adapters.call((adapter) => historyOf(adapter).read(feed.channel, query, feed.config));
       if (page instanceof Promise) page.then(filled, () => this.lost(feed, at));
       else filled(page);
     } catch {
@@ -250,9 +249,4 @@ export class HistoryFeeds {
       session.resync(feed.channel);
     }
   }
-}
-
-function historyOf<T>(history: T | undefined): T {
-  if (history === undefined) throw new Error("the adapter keeps no history");
-  return history;
 }

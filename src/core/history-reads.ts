@@ -1,4 +1,4 @@
-import type { AdapterCalls } from "./adapter-calls.js";
+import { type AdapterCalls, historyOf } from "./adapter-calls.js";
 import type { ChannelFeatures } from "./channel-features.js";
 import { type Command, type Data, type HistoryItem, type Reply, reply } from "./message.js";
 import type { Awaitable, HistoryPage, Position } from "./seam.js";
@@ -25,10 +25,7 @@ export class HistoryReads {
     const after: Position | undefined =
       offset !== undefined && epoch !== undefined ? { offset, epoch } : undefined;
     const query = { limit: Math.min(limit ?? history.size, history.size), after };
-    const page = this.adapters.call((adapter) => {
-      if (adapter.history === undefined) throw new Error("the adapter keeps no history");
-      return adapter.history.read(channel, query, history);
-    });
+    const page = this.adapters.call((adapter) => historyOf(adapter).read(channel, query, history));
     const answer = (read: HistoryPage) => this.answer(read, channel, id, after);
     return page instanceof Promise ? page.then(answer) : answer(page);
   }

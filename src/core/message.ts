@@ -172,6 +172,18 @@ export interface Reply {
 /** Who is subscribed to a channel, over the whole system: each key and its number of subscribed connections. */
 export type Members = Readonly<Record<string, number>>;
 
+/** The members whose subscribed connections have these keys, one key per connection. */
+export function countMembers(keys: Iterable<string>): Members {
+  const members: Record<string, number> = {};
+  for (const key of keys) members[key] = (members[key] ?? 0) + 1;
+  return members;
+}
+
+/** An integer from 0 to 2^53 - 1, as offsets and limits are. */
+export function isWholeNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
 /** A client subscribed to (`join`) or left (`leave`) a channel with join/leave notices: sent to its other subscribers. */
 export interface Notice {
   readonly event: "join" | "leave";

@@ -1,4 +1,4 @@
-import type { AdapterCalls } from "./adapter-calls.js";
+import { type AdapterCalls, historyOf, presenceOf } from "./adapter-calls.js";
 import type { ChannelFeatures } from "./channel-features.js";
 import type { Counters } from "./counters.js";
 import { HistoryFeeds, type Start } from "./history-feeds.js";
@@ -12,7 +12,7 @@ import {
   type Reply,
   reply,
 } from "./message.js";
-import type { Awaitable, History, Position, Presence, Stamped } from "./seam.js";
+import type { Awaitable, Position, Stamped } from "./seam.js";
 import type { Session } from "./session.js";
 
 /**
@@ -206,14 +206,4 @@ function started({ offset, epoch, recovered }: Start, channel: string, id: Comma
   answer.epoch = epoch;
   if (recovered !== undefined) answer.recovered = recovered;
   return answer;
-}
-
-function historyOf({ history }: { history?: History | undefined }): History {
-  if (history === undefined) throw new Error("the adapter keeps no history");
-  return history;
-}
-
-function presenceOf({ presence }: { presence?: Presence | undefined }): Presence {
-  if (presence === undefined) throw new Error("the adapter keeps no presence");
-  return presence;
 }

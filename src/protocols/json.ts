@@ -4,6 +4,7 @@ import {
   DELIVERY_EVENT,
   type HistoryItem,
   isNotice,
+  isWholeNumber,
   type Message,
   type Reason,
   type Reply,
@@ -108,11 +109,6 @@ function jsonData(data: Data): { data: Data; encoding?: "base64" } {
   if (!(data instanceof Uint8Array)) return { data };
   const text = bytesAsText(data);
   return text !== undefined ? { data: text } : { data: bytesAsBase64(data), encoding: "base64" };
-}
-
-/** An integer from 0 to 2^53 - 1, as offsets and limits are. */
-function isWholeNumber(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isFiniteNumber(value: unknown): value is number {

@@ -1,6 +1,14 @@
 import { isUtf8 } from "node:buffer";
 import protobuf from "protobufjs";
-import { type Command, DELIVERY_EVENT, isNotice, type Message, type Reason, reply } from "../core/message.js";
+import {
+  type Command,
+  DELIVERY_EVENT,
+  isNotice,
+  isWholeNumber,
+  type Message,
+  type Reason,
+  reply,
+} from "../core/message.js";
 import type { Codec, Decoded } from "./codec.js";
 import { dataAsBytes } from "./data.js";
 import { replyData } from "./json.js";
@@ -98,7 +106,7 @@ function badRequest(reason: Reason): Decoded {
 /** An offset as a number, when it is one JavaScript holds exactly (below 2^53). */
 function wholeNumber(value: number | Long | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === "number") return isWholeNumber(value) ? value : undefined;
   return value.greaterThan(Number.MAX_SAFE_INTEGER) ? undefined : value.toNumber();
 }
 

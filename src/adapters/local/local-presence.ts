@@ -1,4 +1,4 @@
-import type { Members, Notice } from "../../core/message.js";
+import { countMembers, type Members, type Notice } from "../../core/message.js";
 import type { Presence, PresenceEntry } from "../../core/seam.js";
 
 /** Presence in this process's memory (local mode): per channel, each subscribed session and its key. */
@@ -30,8 +30,6 @@ export class LocalPresence implements Presence {
   }
 
   members(channel: string): Members {
-    const members: Record<string, number> = {};
-    for (const key of this.channels.get(channel)?.values() ?? []) members[key] = (members[key] ?? 0) + 1;
-    return members;
+    return countMembers(this.channels.get(channel)?.values() ?? []);
   }
 }

@@ -1,5 +1,5 @@
 import type { ChannelFeatures } from "../../core/channel-features.js";
-import type { Members } from "../../core/message.js";
+import { countMembers, type Members } from "../../core/message.js";
 import type { Presence, PresenceEntry } from "../../core/seam.js";
 import type { Logger } from "../../log.js";
 import type { RedisNames } from "./keys.js";
@@ -69,10 +69,7 @@ export class RedisPresence implements Presence {
 
   async members(channel: string): Promise<Members> {
     const key = this.names.presence(channel);
-    const keys = (await this.link.command(key, ["HVALS", key])) as string[];
-    const members: Record<string, number> = {};
-    for (const member of keys) members[member] = (members[member] ?? 0) + 1;
-    return members;
+    return countMembers((await this.link.command(key, ["HVALS", key])) as string[]);
   }
 
   /** Writes this node's entries again (a new node id, or a Redis that may have lost them); joins for new ones only. */
