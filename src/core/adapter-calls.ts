@@ -8,6 +8,9 @@ import type { Adapter, Awaitable, History, Presence } from "./seam.js";
  */
 export class AdapterCalls {
   private adapter: Adapter | undefined;
+  /** The last promise given a deadline, and the one with the deadline (see `call`). */
+  private lastWork: Promise<unknown> | undefined;
+  private lastTimed: Promise<unknown> | undefined;
 
   constructor(
     private readonly commandTimeoutMs: number,
@@ -28,10 +31,18 @@ export class AdapterCalls {
     return this.adapter;
   }
 
+  /**
+   * Runs `work` with the command deadline. Calls that get the same promise back (the publishes of a turn share
+   * their batch's) share its deadline too: one timer per batch, not per command.
+   */
   call<T>(work: (adapter: Adapter) => Awaitable<T>): Awaitable<T> {
     const result = work(this.current);
     if (!(result instanceof Promise)) return result;
-    return withDeadline(result, this.commandTimeoutMs);
+    if (result !== this.lastWork) {
+      this.lastWork = result;
+      this.lastTimed = withDeadline(result, this.commandTimeoutMs);
+    }
+    return this.lastTimed as Promise<T>;
   }
 
   settleQuietly(work: Awaitable<unknown>, channel: string): void {

@@ -44,8 +44,11 @@ export interface Backplane {
   subscribe(channel: string): Awaitable<void>;
   /** This node lost its last local subscriber of `channel`. */
   unsubscribe(channel: string): Awaitable<void>;
-  /** Carries a publish to the other nodes that subscribe its channel. */
-  publish(delivery: Delivery): Awaitable<void>;
+  /**
+   * Carries a publish to the other nodes that subscribe its channel; settles once carried (its value means
+   * nothing). Publishes carried together may share one promise.
+   */
+  publish(delivery: Delivery): Awaitable<unknown>;
   /** Sends `message` to one node; resolves to false when it is known that no one received it (a hint, not a proof). */
   direct(nodeId: string, message: DirectMessage): Awaitable<boolean>;
 }

@@ -1,6 +1,6 @@
 import type { Message } from "../core/message.js";
 import type { Codec } from "../protocols/codec.js";
-import { BINARY_OPCODE, buildFrame, TEXT_OPCODE } from "./ws-internals.js";
+import { BINARY_OPCODE, buildFrame, TEXT_OPCODE } from "./frames.js";
 
 /**
  * Encodes with `codec` into a complete WebSocket frame, remembering the last message: a publish hands the same
@@ -13,11 +13,7 @@ export function frameEncoder(codec: Codec): (message: Message) => Buffer {
   return (message) => {
     if (message === lastMessage) return lastFrame;
     const encoded = codec.encode(message);
-    const payload =
-      typeof encoded === "string"
-        ? Buffer.from(encoded, "utf8")
-        : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    lastFrame = buildFrame(payload, typeof encoded === "string" ? TEXT_OPCODE : BINARY_OPCODE);
+    lastFrame = buildFrame(encoded, typeof encoded === "string" ? TEXT_OPCODE : BINARY_OPCODE);
     lastMessage = message;
     return lastFrame;
   };

@@ -1,5 +1,4 @@
 import type { Duplex } from "node:stream";
-import * as ws from "ws";
 
 /**
  * Every reliance of the delivery path on what `ws` and Node do not document, in one place. Each function says
@@ -8,42 +7,11 @@ import * as ws from "ws";
  * past it is a deliberate step that runs that test.
  */
 
-/** RFC 6455 opcodes of a data frame. */
-export const TEXT_OPCODE = 1;
-export const BINARY_OPCODE = 2;
-export type DataOpcode = typeof TEXT_OPCODE | typeof BINARY_OPCODE;
-
-interface FrameOptions {
-  fin: boolean;
-  rsv1: boolean;
-  opcode: number;
-  mask: boolean;
-  readOnly: boolean;
-}
-const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
-/** Server frames: final, unmasked, uncompressed. Sender.frame only reads its options. */
-const TEXT_FRAME: FrameOptions = { fin: true, rsv1: false, opcode: TEXT_OPCODE, mask: false, readOnly: true };
-const BINARY_FRAME: FrameOptions = { ...TEXT_FRAME, opcode: BINARY_OPCODE };
-
-/**
- * One complete, unmasked WebSocket frame (header and payload) carrying `payload` as a text or binary message.
- *
- * Relies on ws's `Sender.frame(data, options)`: a static method of the exported Sender class, absent from ws's
- * documentation and type declarations, that returns the frame as `[header]` or `[header, payload]` (the payload
- * Buffer itself, not a copy) and does not keep or change `options`. If it is renamed, removed or changes its
- * signature, this throws or builds wrong bytes on every delivery: the contract test fails first, and the fix is
- * to write the header here (RFC 6455 section 5.2: 2, 4 or 10 bytes, by payload length).
- */
-export function buildFrame(payload: Buffer, opcode: DataOpcode): Buffer {
-  const parts = Sender.frame(payload, opcode === TEXT_OPCODE ? TEXT_FRAME : BINARY_FRAME);
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-}
-
 /** What the WebSocket server must be run with for writeRawFrames to hold: no compression. */
 export const RAW_WRITES_SERVER_OPTIONS = { perMessageDeflate: false } as const;
 
 /**
- * Writes complete frames (from buildFrame) to the socket's raw connection, past ws's Sender, which never sees them.
+ * Writes complete frames (frames.ts) to the socket's raw connection, past ws's Sender, which never sees them.
  *
  * Relies on ws writing each frame of its own (ping, pong, close) to the connection whole and at once, when it is
  * asked to: then its frames and ours reach the connection in call order, never one inside another. ws defers a

@@ -46,6 +46,8 @@ describe("a node's publishes of one turn", () => {
       batcher.publish("a", Buffer.from([1, 3])),
     ];
     assert.equal(sent.length, 0, "nothing before the turn ends");
+    assert.equal(results[0], results[2], "one promise per batch, shared by its messages");
+    assert.notEqual(results[0], results[1]);
     assert.deepEqual(await Promise.all(results), [2, 0, 2]);
     assert.deepEqual(
       sent.map(({ channel, message }) => [channel, splitBatch(message)?.map((m) => m[1])]),

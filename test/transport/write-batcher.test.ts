@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { buildFrame, TEXT_OPCODE } from "../../src/transport/frames.js";
 import { Outbox, WriteBatcher } from "../../src/transport/write-batcher.js";
-import { buildFrame, TEXT_OPCODE } from "../../src/transport/ws-internals.js";
 import { type ClientEvent, type SocketPair, socketPair } from "../helpers/ws-pair.js";
 
 const frame = (text: string) => buildFrame(Buffer.from(text), TEXT_OPCODE);

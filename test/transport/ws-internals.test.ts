@@ -8,14 +8,8 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import * as ws from "ws";
-import {
-  BINARY_OPCODE,
-  buildFrame,
-  kernelQueuedBytes,
-  TEXT_OPCODE,
-  writeRawFrames,
-} from "../../src/transport/ws-internals.js";
+import { BINARY_OPCODE, buildFrame, TEXT_OPCODE } from "../../src/transport/frames.js";
+import { kernelQueuedBytes, writeRawFrames } from "../../src/transport/ws-internals.js";
 import { type ClientEvent, socketPair } from "../helpers/ws-pair.js";
 
 const MiB = 1024 * 1024;
@@ -30,40 +24,6 @@ function payloadOf(size: number, binary: boolean): Buffer {
 function message(text: string): ClientEvent {
   return { type: "message", data: Buffer.from(text), isBinary: false };
 }
-
-describe("ws internals: frames built with ws's Sender.frame", () => {
-  it("ws exports Sender with a static frame function", () => {
-    const { Sender } = ws as unknown as { Sender?: { frame?: unknown } };
-    assert.equal(typeof Sender?.frame, "function");
-  });
-
-  // Payload lengths around each of RFC 6455's three length encodings (7 bits, 16 bits, 64 bits).
-  const sizes: [number, number][] = [
-    [0, 2],
-    [125, 2],
-    [126, 4],
-    [65535, 4],
-    [65536, 10],
-    [8 * MiB + 3, 10],
-  ];
-  for (const binary of [false, true]) {
-    const kind = binary ? "binary" : "text";
-    it(`a ${kind} frame of 0, 125, 126, 65535, 65536 and 8 MiB reaches a ws client as exactly that ${kind} message`, async () => {
-      const pair = await socketPair();
-      const payloads = sizes.map(([size]) => payloadOf(size, binary));
-      for (const [index, [size, headerBytes]] of sizes.entries()) {
-        const frame = buildFrame(payloads[index] as Buffer, binary ? BINARY_OPCODE : TEXT_OPCODE);
-        assert.equal(frame.length, headerBytes + size, `one buffer, header and payload, for ${size} bytes`);
-        writeRawFrames(pair.connection, frame);
-      }
-      await pair.until(() => pair.events.length >= sizes.length, 10_000, "every message");
-      assert.deepEqual(
-        pair.events,
-        payloads.map((data) => ({ type: "message", data, isBinary: binary })),
-      );
-    });
-  }
-});
 
 describe("ws internals: frames written past ws's Sender", () => {
   it("ws writes a ping and a close to the connection at once, when asked", async () => {

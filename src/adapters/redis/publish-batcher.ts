@@ -3,8 +3,12 @@ import { encodeBatch } from "./batches.js";
 /** Sends one Redis message on a channel; resolves to the number of receivers. */
 export type PublishOne = (channel: string, message: Buffer) => Promise<number>;
 
-interface Waiting {
-  readonly message: Buffer;
+/** The messages for one channel that go out in one Redis message, and the promise they share. */
+interface Batch {
+  readonly channel: string;
+  readonly messages: Buffer[];
+  bytes: number;
+  readonly sent: Promise<number>;
   resolve(receivers: number): void;
   reject(error: unknown): void;
 }
@@ -15,66 +19,68 @@ const MAX_BATCH_BYTES = 512 * 1024;
 /**
  * The messages a node sends in one event-loop turn, one Redis message per channel (see batches.ts): a
  * hundred publishes of a turn cost Redis one PUBLISH and each subscribing node one read, not a hundred. Order
- * per channel is kept; each message's promise settles with its batch's PUBLISH.
+ * per channel is kept. The messages of one batch share one promise, which settles with the batch's PUBLISH: a
+ * caller gets the same promise as the others of its turn (one promise per batch, not per message, is what makes a
+ * client with a thousand publishes in flight cheap).
  */
 export class PublishBatcher {
-  private pending = new Map<string, Waiting[]>();
+  /** The batch still open for each channel in this turn. */
+  private open = new Map<string, Batch>();
+  /** Batches of this turn that were full before it ended, in the order they filled. */
+  private full: Batch[] = [];
   private scheduled = false;
 
   constructor(private readonly publishOne: PublishOne) {}
 
   publish(channel: string, message: Buffer): Promise<number> {
-    return new Promise((resolve, reject) => {
-      let waiting = this.pending.get(channel);
-      if (waiting === undefined) {
-        waiting = [];
-        this.pending.set(channel, waiting);
-      }
-      waiting.push({ message, resolve, reject });
+    const size = message.length + 4;
+    let batch = this.open.get(channel);
+    if (batch !== undefined && batch.bytes + size > MAX_BATCH_BYTES) {
+      this.full.push(batch);
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      batch = newBatch(channel);
+      this.open.set(channel, batch);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
       }
-    });
+    }
+    batch.messages.push(message);
+    batch.bytes += size;
+    return batch.sent;
   }
 
   private readonly flush = (): void => {
-    const pending = this.pending;
-    this.pending = new Map();
+    const { full, open } = this;
+    this.full = [];
+    this.open = new Map();
     this.scheduled = false;
-    for (const [channel, waiting] of pending) {
-      let first = 0;
-      let bytes = 0;
-      for (let i = 0; i < waiting.length; i++) {
-        bytes += (waiting[i] as Waiting).message.length + 4;
-        if (bytes > MAX_BATCH_BYTES && i > first) {
-          this.send(channel, waiting.slice(first, i));
-          first = i;
-          bytes = (waiting[i] as Waiting).message.length + 4;
-        }
-      }
-      this.send(channel, first === 0 ? waiting : waiting.slice(first));
-    }
+    // The full batches of a channel filled before its open one: sent first, order per channel is kept.
+    for (const batch of full) this.send(batch);
+    for (const batch of open.values()) this.send(batch);
   };
 
-  private send(channel: string, waiting: Waiting[]): void {
-    const message =
-      waiting.length === 1
-        ? (waiting[0] as Waiting).message
-        : encodeBatch(waiting.map((entry) => entry.message));
+  private send(batch: Batch): void {
+    const { messages } = batch;
+    const message = messages.length === 1 ? (messages[0] as Buffer) : encodeBatch(messages);
     let sent: Promise<number>;
     try {
-      sent = this.publishOne(channel, message);
+      sent = this.publishOne(batch.channel, message);
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent.then(
-      (receivers) => {
-        for (const entry of waiting) entry.resolve(receivers);
-      },
-      (error: unknown) => {
-        for (const entry of waiting) entry.reject(error);
-      },
-    );
+    sent.then(batch.resolve, batch.reject);
   }
+}
+
+function newBatch(channel: string): Batch {
+  let resolve!: (receivers: number) => void;
+  let reject!: (error: unknown) => void;
+  const sent = new Promise<number>((resolveSent, rejectSent) => {
+    resolve = resolveSent;
+    reject = rejectSent;
+  });
+  return { channel, messages: [], bytes: 0, sent, resolve, reject };
 }

@@ -46,14 +46,15 @@ export class RedisBackplane implements Backplane {
     if (!this.subscriptions.wanted.has(publications)) this.replays.forget(publications);
   }
 
-  async publish(delivery: Delivery): Promise<void> {
+  /** Settles with the PUBLISH that carries it, a promise shared by the publishes of its channel in this turn. */
+  publish(delivery: Delivery): Promise<unknown> {
     const message = encodeNodeMessage({
       origin: this.membership.nodeId,
       seq: ++this.sent,
       type: "publish",
       delivery,
     });
-    await this.outgoing.publish(this.names.publications(delivery.channel), message);
+    return this.outgoing.publish(this.names.publications(delivery.channel), message);
   }
 
   async direct(nodeId: string, message: DirectMessage): Promise<boolean> {
