@@ -142,6 +142,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "their turn, in order, and are not refused.",
   },
   {
+    key: "maxPendingRequests",
+    type: "integer",
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: DEFAULTS.maxPendingRequests,
+    description:
+      "Requests of one connection (or native client) waiting for their owner's reply; one more is answered " +
+      "`request_failed`.",
+  },
+  {
     key: "maxConnections",
     type: "integer",
     min: 1,

@@ -16,6 +16,7 @@ export type {
   Reply,
   ReplyEvent,
   RequestId,
+  Response,
 } from "./core/message.js";
 export {
   BAD_REQUEST_REASONS,
@@ -25,11 +26,13 @@ export {
   FAILED_REASONS,
   FAULT_REASONS,
   isDelivery,
+  isResponse,
   REASONS,
   REPLY_EVENTS,
+  RESPONSE_EVENT,
   SERVER_KEY,
 } from "./core/message.js";
-export type { DirectMessage, SendOutcome } from "./core/node-messages.js";
+export type { DirectMessage, ReplyOutcome, SendOutcome } from "./core/node-messages.js";
 export type { GuardedAction, PermissionRule, PermissionsConfig } from "./core/permissions.js";
 export type {
   Adapter,

@@ -36,6 +36,11 @@ export interface WestOptions {
    */
   maxCommandsInFlight?: number;
   /**
+   * Requests of one client waiting for their owner's reply (docs/protocol.md, "Request/reply (ext)"); one more is
+   * answered `request_failed`. Default 100.
+   */
+  maxPendingRequests?: number;
+  /**
    * WebSocket connections this node serves at once; one more is accepted and closed at once with 1013
    * ("try again later"). Native clients do not count. Default 50000.
    */
@@ -99,6 +104,7 @@ export const DEFAULTS = {
   keepaliveIntervalMs: 30_000,
   maxChannelsPerConnection: 1000,
   maxCommandsInFlight: 1000,
+  maxPendingRequests: 100,
   maxConnections: 50_000,
   maxCommandsPerSecond: 10_000,
   maxChannelBytes: 256,

@@ -40,6 +40,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? DEFAULTS.maxChannelsPerConnection,
     maxCommandsInFlight: options.maxCommandsInFlight ?? DEFAULTS.maxCommandsInFlight,
+    maxPendingRequests: options.maxPendingRequests ?? DEFAULTS.maxPendingRequests,
     maxChannelBytes: options.maxChannelBytes ?? DEFAULTS.maxChannelBytes,
     maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
     permissions,

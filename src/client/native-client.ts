@@ -1,4 +1,4 @@
-import type { Command, Data, Message, Reply } from "../core/message.js";
+import type { Command, Data, Message, Reply, Response } from "../core/message.js";
 import type { Endpoint, Session } from "../core/session.js";
 import type { Logger } from "../log.js";
 
@@ -91,6 +91,26 @@ export class WestClient {
     return this.execute({ event: "presence", channel });
   }
 
+  /**
+   * Asks the owner of `channel` (docs/protocol.md, "Request/reply (ext)"): resolves to its `response` (from: the owner's
+   * key, data: its answer), or to `request_timeout` after `timeoutMs` (default 5000, at most 60000),
+   * `registration_not_found`, `request_failed`, `permission_denied` or `internal_error`. Exactly one of them.
+   */
+  request(channel: string, data: Data, options: { timeoutMs?: number } = {}): Promise<Reply | Response> {
+    const command: Command = { event: "request", channel, data };
+    if (options.timeoutMs !== undefined) command.timeoutMs = options.timeoutMs;
+    return this.execute<Reply | Response>(command);
+  }
+
+  /**
+   * Answers a request this client received as the owner of its channel (a delivery with `reply_to`): resolves to
+   * `reply_succeeded` once the requester's node took it, or `reply_failed` (the request ended: timed out, or its
+   * requester left).
+   */
+  reply(replyTo: string, data: Data): Promise<Reply> {
+    return this.execute({ event: "reply", channel: replyTo, data });
+  }
+
   /** Drops all of this client's registrations and subscriptions. Later calls reject. */
   async close(): Promise<void> {
     const session = this.session;
@@ -98,10 +118,13 @@ export class WestClient {
     await session?.close();
   }
 
-  private execute(command: Command): Promise<Reply> {
+  /** The command's one reply; for a request, its outcome (a Response or a Reply). */
+  private execute<Answer extends Reply | Response = Reply>(command: Command): Promise<Answer> {
     const session = this.session;
     if (session === undefined || session.closed)
       return Promise.reject(new Error("this WEST client is closed"));
-    return new Promise((resolve) => session.execute(command, resolve));
+    return new Promise<Answer>((resolve) =>
+      session.execute(command, resolve as (answer: Reply | Response) => void),
+    );
   }
 }

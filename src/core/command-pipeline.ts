@@ -1,4 +1,4 @@
-import type { Command, Reply } from "./message.js";
+import { type Command, type Reply, type Response, reply } from "./message.js";
 import type { Awaitable } from "./seam.js";
 
 /**
@@ -8,11 +8,19 @@ import type { Awaitable } from "./seam.js";
  */
 const RUNS_ALONE: ReadonlySet<string> = new Set(["register", "unregister", "subscribe", "unsubscribe"]);
 
-export type ReplyHandler = (reply: Reply) => void;
+/**
+ * What running a request gives once it is on its way: nothing to answer in order. Its outcome comes later, on
+ * its own (docs/protocol.md, "Request/reply (ext)": the one exception to replies in command order).
+ */
+export const ANSWERED_APART: Reply = Object.freeze(reply("request_failed")) as Reply;
+
+/** Gets a command's one reply (or, for a request, its one outcome, which may be a Response). */
+export type ReplyHandler = (reply: Reply | Response) => void;
 
 /** What a pipeline runs its commands on: the session it belongs to. */
 export interface PipelineHost {
-  runCommand(command: Command): Awaitable<Reply>;
+  /** Runs a command; `onReply` is for an outcome that comes apart from the order of replies (a request's). */
+  runCommand(command: Command, onReply: ReplyHandler | undefined): Awaitable<Reply>;
   /** Hands a reply on, to `onReply` when the command came with one. */
   answer(reply: Reply, onReply: ReplyHandler | undefined): void;
 }
@@ -51,8 +59,8 @@ export class CommandPipeline {
     private readonly maxInFlight: number,
   ) {}
 
-  private run(command: Command): Awaitable<Reply> {
-    return this.host.runCommand(command);
+  private run(command: Command, onReply: ReplyHandler | undefined): Awaitable<Reply> {
+    return this.host.runCommand(command, onReply);
   }
 
   private answer(reply: Reply, onReply: ReplyHandler | undefined): void {
@@ -74,7 +82,7 @@ export class CommandPipeline {
       this.running < this.maxInFlight &&
       (sendTo === undefined || this.sending?.has(sendTo) !== true)
     ) {
-      const result = this.run(command);
+      const result = this.run(command, onReply);
       if (this.slots.length === 0 && !(result instanceof Promise)) {
         this.answer(result, onReply);
         return;
@@ -184,7 +192,7 @@ export class CommandPipeline {
       }
       slot.command = undefined;
       this.waiting--;
-      this.follow(slot, this.run(command), true);
+      this.follow(slot, this.run(command, slot.onReply), true);
       if (slot.reply !== undefined) answered = true;
       if (slot.alone) break;
     }

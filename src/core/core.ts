@@ -1,6 +1,7 @@
 import type { Logger } from "../log.js";
 import { AdapterCalls } from "./adapter-calls.js";
 import { ChannelFeatures } from "./channel-features.js";
+import { ANSWERED_APART } from "./command-pipeline.js";
 import { Counters } from "./counters.js";
 import { faultReason } from "./faults.js";
 import { HistoryReads } from "./history-reads.js";
@@ -14,9 +15,12 @@ import {
   reply,
 } from "./message.js";
 import { isValidName, type NameProblem, nameProblem } from "./names.js";
+import type { AnswerBody, RequestBody } from "./node-messages.js";
+import { NodeRequests } from "./node-requests.js";
 import { isGuardedAction, type Permissions } from "./permissions.js";
 import { PointToPoint } from "./point-to-point.js";
 import { PubSub } from "./pub-sub.js";
+import { type Outcome, RequestReply } from "./request-reply.js";
 import type { Adapter, AdapterHealth, Awaitable, NodeEvents, NodeStats } from "./seam.js";
 import { type Endpoint, type Identity, Session } from "./session.js";
 
@@ -36,6 +40,8 @@ export interface CoreOptions {
   features?: ChannelFeatures | undefined;
   /** The largest frame a client is sent (history replies are cut to fit it). */
   maxFrameBytes?: number;
+  /** Requests one connection may have pending. Default DEFAULT_MAX_PENDING_REQUESTS. */
+  maxPendingRequests?: number;
 }
 
 /**
@@ -50,6 +56,8 @@ export class Core {
   readonly events: NodeEvents;
   private readonly adapters: AdapterCalls;
   private readonly pointToPoint: PointToPoint;
+  private readonly requestReply: RequestReply;
+  private readonly nodeRequests: NodeRequests;
   private readonly pubSub: PubSub;
   private readonly historyReads: HistoryReads;
   private readonly features: ChannelFeatures;
@@ -60,12 +68,27 @@ export class Core {
     this.logger = options.logger;
     this.adapters = new AdapterCalls(options.commandTimeoutMs, options.logger);
     const atLimit = (session: Session, channel: string) => this.atChannelLimit(session, channel);
+    this.nodeRequests = new NodeRequests(
+      (nodeId, message) => this.adapters.current.backplane.direct(nodeId, message),
+      (body) => this.serve(body),
+      this.logger,
+    );
     this.pointToPoint = new PointToPoint(
       this.adapters,
+      this.nodeRequests,
       this.counters,
       this.logger,
       options.commandTimeoutMs,
       atLimit,
+    );
+    this.requestReply = new RequestReply(
+      this.adapters,
+      this.pointToPoint,
+      this.nodeRequests,
+      this.counters,
+      this.logger,
+      options.commandTimeoutMs,
+      options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
     );
     this.features = options.features ?? ChannelFeatures.NONE;
     this.pubSub = new PubSub(this.adapters, this.counters, atLimit, this.features);
@@ -78,7 +101,7 @@ export class Core {
       publication: (delivery) => this.pubSub.deliverPublish(delivery),
       notice: (notice, about) => this.pubSub.deliverNotice(notice, about),
       discontinuity: () => this.pubSub.discontinuity(),
-      direct: (origin, message) => this.pointToPoint.receiveDirect(origin, message),
+      direct: (origin, message) => this.nodeRequests.receive(origin, message),
       registrationLost: (channel, sessionId) => this.pointToPoint.registrationLost(channel, sessionId),
       registrations: () => this.pointToPoint.confirmedRegistrations(),
       stats: () => this.stats(),
@@ -136,13 +159,16 @@ export class Core {
     return session;
   }
 
-  /** Executes one command for `session`; never throws and never rejects: faults become `internal_error`. */
-  run(session: Session, command: Command): Awaitable<Reply> {
+  /**
+   * Executes one command for `session`; never throws and never rejects: faults become `internal_error`. A request
+   * on its way gives ANSWERED_APART, and its outcome goes to `later` when it comes.
+   */
+  run(session: Session, command: Command, later: (outcome: Outcome) => void = NOWHERE): Awaitable<Reply> {
     const { channel, id } = command;
     if (session.closed)
       return this.counted(command, reply("internal_error", channel, id, "connection closed"));
     try {
-      const result = this.dispatch(session, command);
+      const result = this.dispatch(session, command, later);
       if (result instanceof Promise) {
         return result.then(
           (answer) => this.counted(command, answer),
@@ -160,6 +186,7 @@ export class Core {
     session.closed = true;
     this.sessions.delete(session.id);
     this.counters.connectionClosed(session.kind);
+    this.requestReply.dropAll(session);
     const releases = [...this.pointToPoint.releaseAll(session), ...this.pubSub.leaveAll(session)];
     session.dropAll();
     const results = await Promise.allSettled(releases);
@@ -175,7 +202,16 @@ export class Core {
     await Promise.all([...this.sessions.values()].map((session) => this.detach(session)));
   }
 
-  private dispatch(session: Session, command: Command): Awaitable<Reply> {
+  /** A request from another node: what this node answers. */
+  private serve(body: RequestBody): Awaitable<AnswerBody> {
+    if (body.type === "reply") return { type: "reply", outcome: this.requestReply.receiveReply(body) };
+    const outcome = this.pointToPoint.receiveSend(body);
+    return outcome instanceof Promise
+      ? outcome.then((sent) => ({ type: "send", outcome: sent }))
+      : { type: "send", outcome };
+  }
+
+  private dispatch(session: Session, command: Command, later: (outcome: Outcome) => void): Awaitable<Reply> {
     const { channel, id } = command;
     if (this.refused(session, command))
       return reply("permission_denied", channel, id, "not allowed by the channel permissions");
@@ -214,6 +250,18 @@ export class Core {
         return this.isChannel(channel)
           ? this.pubSub.members(channel, id)
           : this.failed("presence_failed", command);
+      case "request": {
+        if (!this.isChannel(channel) || !isData(command.data)) return this.failed("request_failed", command);
+        const timeoutMs = command.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_REQUEST_TIMEOUT_MS)
+          return reply("request_failed", channel, id, "timeout_ms is not a whole number from 1 to 60000");
+        const refused = this.requestReply.request(session, channel, command.data, id, timeoutMs, later);
+        return refused ?? ANSWERED_APART;
+      }
+      case "reply":
+        return this.isChannel(channel) && isData(command.data)
+          ? this.requestReply.reply(session, channel, command.data, id)
+          : this.failed("reply_failed", command);
       case "history": {
         if (!this.isChannel(channel)) return this.failed("history_failed", command);
         const problem = positionProblem(command);
@@ -251,7 +299,8 @@ export class Core {
   /** The permission rules refuse this command (checked before anything else happens, adapter included). */
   private refused(session: Session, { event, channel }: Command): boolean {
     const { permissions } = this.options;
-    const action = event === "history" || event === "presence" ? "subscribe" : event;
+    const action =
+      event === "history" || event === "presence" ? "subscribe" : event === "request" ? "send" : event;
     if (permissions === undefined || session.trusted || !isGuardedAction(action) || !this.isChannel(channel))
       return false;
     if (permissions.allows(action, channel, session)) return false;
@@ -260,7 +309,8 @@ export class Core {
   }
 
   private counted(command: Command, answer: Reply): Reply {
-    this.counters.countCommand(command.event, answer.event);
+    // A request on its way is counted when its outcome comes (RequestReply).
+    if (answer !== ANSWERED_APART) this.counters.countCommand(command.event, answer.event);
     return answer;
   }
 
@@ -272,6 +322,13 @@ export class Core {
     return reply("internal_error", command.channel, command.id, faultReason(error));
   }
 }
+
+/** Pending requests per connection, unless configured otherwise (option maxPendingRequests). */
+export const DEFAULT_MAX_PENDING_REQUESTS = 100;
+const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+const MAX_REQUEST_TIMEOUT_MS = 60_000;
+
+const NOWHERE = () => undefined;
 
 /** Frames up to 1 MiB, unless configured otherwise (option maxFrameBytes). */
 const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { COMMANDS, type ReplyEvent } from "./message.js";
+import { COMMANDS, type ReplyEvent, type Response } from "./message.js";
 
 /** The `command` label: the commands, and `other` for unknown events and frames no codec could read. */
 export const COMMAND_LABELS = [...COMMANDS, "other"] as const;
@@ -12,12 +12,13 @@ export const RESULT_CATEGORIES = [
   "denied",
   "rate_limited",
   "invalid",
+  "timeout",
   "error",
 ] as const;
 export type ResultCategory = (typeof RESULT_CATEGORIES)[number];
 
 /** Every reply event has its category, so a new event cannot be added without choosing one. */
-const CATEGORY_OF: Record<ReplyEvent, ResultCategory> = {
+const CATEGORY_OF: Record<ReplyEvent | Response["event"], ResultCategory> = {
   pong: "ok",
   registration_succeeded: "ok",
   unregistration_succeeded: "ok",
@@ -46,6 +47,12 @@ const CATEGORY_OF: Record<ReplyEvent, ResultCategory> = {
   history_failed: "invalid",
   presence_succeeded: "ok",
   presence_failed: "invalid",
+  // The outcomes of a request, and the replies to a reply.
+  response: "ok",
+  request_timeout: "timeout",
+  request_failed: "invalid",
+  reply_succeeded: "ok",
+  reply_failed: "not_found",
   // A notice, never the reply to a command.
   registration_lost: "error",
 };
@@ -93,7 +100,7 @@ export class Counters {
   private readonly connections = new Map<string, number>();
 
   /** Counts one answered command: `event` as the client named it, and the event of its reply. */
-  countCommand(event: string, reply: ReplyEvent): void {
+  countCommand(event: string, reply: ReplyEvent | Response["event"]): void {
     this.commands[KNOWN_COMMANDS.has(event) ? (event as CommandLabel) : "other"][CATEGORY_OF[reply]]++;
   }
 

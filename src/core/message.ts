@@ -20,6 +20,8 @@ export const COMMANDS = [
   "publish",
   "history",
   "presence",
+  "request",
+  "reply",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -54,6 +56,10 @@ export const REPLY_EVENTS = [
   "history_failed",
   "presence_succeeded",
   "presence_failed",
+  "request_timeout",
+  "request_failed",
+  "reply_succeeded",
+  "reply_failed",
 ] as const;
 export type ReplyEvent = (typeof REPLY_EVENTS)[number];
 
@@ -76,6 +82,10 @@ export const FAILED_REASONS = [
   "offset without epoch",
   "epoch is not the channel's current one",
   "offset is past the channel's top",
+  "timeout_ms is not a whole number from 1 to 60000",
+  "too many pending requests on this connection",
+  "unknown or expired token",
+  "requester gone",
 ] as const;
 
 /** The `reason` of a `permission_denied` reply. */
@@ -98,6 +108,7 @@ export const BAD_REQUEST_REASONS = [
   "offset is not a whole number",
   "epoch is not a string",
   "limit is not a whole number",
+  "timeout_ms is not a whole number",
 ] as const;
 
 /** The `reason` of an `internal_error` reply: where the fault was known (see Fault), else "server fault". */
@@ -108,6 +119,7 @@ export const FAULT_REASONS = [
   "node fenced",
   "owner's node fenced",
   "no answer from the owner's node",
+  "no answer from the requester's node",
   "connection closed",
   "server fault",
 ] as const;
@@ -141,6 +153,8 @@ export interface Command {
   epoch?: string;
   /** On `history`: how many publications at most. */
   limit?: number;
+  /** On `request`: how long to wait for the owner's reply (the JSON protocol's `timeout_ms`). */
+  timeoutMs?: number;
 }
 
 /** One publication in a `history_succeeded` reply. */
@@ -201,13 +215,30 @@ export interface Delivery {
   /** On a channel with history: the publication's place in it. */
   readonly offset?: number;
   readonly epoch?: string;
+  /** On a request delivered to a channel's owner: the token its reply names (docs/protocol.md, "Request/reply (ext)"). */
+  readonly reply_to?: string;
+}
+
+export const RESPONSE_EVENT = "response";
+
+/** The owner's reply to a request, for the requester: `from` is the owner's key, `id` the request's. */
+export interface Response {
+  readonly event: typeof RESPONSE_EVENT;
+  readonly from: string;
+  readonly channel: string;
+  readonly id?: RequestId;
+  readonly data: Data;
 }
 
 /** Anything the server sends to a client. */
-export type Message = Reply | Delivery | Notice;
+export type Message = Reply | Delivery | Notice | Response;
 
 export function isNotice(message: Message): message is Notice {
   return message.event === "join" || message.event === "leave";
+}
+
+export function isResponse(message: Message): message is Response {
+  return message.event === RESPONSE_EVENT;
 }
 
 export function isDelivery(message: Message): message is Delivery {

@@ -15,8 +15,20 @@ export interface SendRequest {
  */
 export type SendOutcome = "delivered" | "not_owner" | "fenced";
 
-export type RequestBody = SendRequest;
-export type AnswerBody = { type: "send"; outcome: SendOutcome };
+/** A reply to a request whose requester is on another node: `token` names the request (its reply_to). */
+export interface ReplyRequest {
+  type: "reply";
+  token: string;
+  /** The key of the owner that replies. */
+  from: string;
+  data: Data;
+}
+
+/** What the requester's node did with a reply: handed it to the waiting requester, or knew no such request. */
+export type ReplyOutcome = "accepted" | "unknown";
+
+export type RequestBody = SendRequest | ReplyRequest;
+export type AnswerBody = { type: "send"; outcome: SendOutcome } | { type: "reply"; outcome: ReplyOutcome };
 
 /** A message from one node to another (Backplane.direct). */
 export type DirectMessage =
@@ -29,14 +41,15 @@ export type DirectMessage =
  */
 export type NodeMessage = { origin: string; seq: number } & (
   | { type: "publish"; delivery: Delivery }
-  | { type: "request"; requestId: number; body: RequestBody }
-  | { type: "answer"; requestId: number; body: AnswerBody }
+  | DirectMessage
 );
 
 const TYPE = { publish: 1, request: 2, answer: 3 } as const;
-const BODY = { send: 1 } as const;
+const BODY = { send: 1, reply: 2 } as const;
 const OUTCOME: Record<SendOutcome, number> = { delivered: 1, not_owner: 2, fenced: 3 };
 const OUTCOMES: readonly (SendOutcome | undefined)[] = [undefined, "delivered", "not_owner", "fenced"];
+const REPLY_OUTCOME: Record<ReplyOutcome, number> = { accepted: 1, unknown: 2 };
+const REPLY_OUTCOMES: readonly (ReplyOutcome | undefined)[] = [undefined, "accepted", "unknown"];
 const KIND = { text: 0, json: 1, binary: 2 } as const;
 
 /** A compact binary form, never lossy for bytes (data keeps its kind: text, json or binary). */
@@ -48,15 +61,23 @@ export function encodeNodeMessage(message: NodeMessage): Buffer {
   if (message.type === "publish") {
     writeDelivery(writer, message.delivery);
   } else if (message.type === "request") {
+    const { body } = message;
     writer.uint(message.requestId);
-    writer.byte(BODY[message.body.type]);
-    writer.text(message.body.owner.nodeId);
-    writer.uint(message.body.owner.sessionId);
-    writeDelivery(writer, message.body.delivery);
+    writer.byte(BODY[body.type]);
+    if (body.type === "send") {
+      writer.text(body.owner.nodeId);
+      writer.uint(body.owner.sessionId);
+      writeDelivery(writer, body.delivery);
+    } else {
+      writer.text(body.token);
+      writer.text(body.from);
+      writeData(writer, body.data);
+    }
   } else {
+    const { body } = message;
     writer.uint(message.requestId);
-    writer.byte(BODY[message.body.type]);
-    writer.byte(OUTCOME[message.body.outcome]);
+    writer.byte(BODY[body.type]);
+    writer.byte(body.type === "send" ? OUTCOME[body.outcome] : REPLY_OUTCOME[body.outcome]);
   }
   return writer.finish();
 }
@@ -72,21 +93,14 @@ export function decodeNodeMessage(bytes: Buffer): NodeMessage | undefined {
     if (type === TYPE.publish) message = { origin, seq, type: "publish", delivery: readDelivery(reader) };
     else if (type === TYPE.request) {
       const requestId = reader.uint();
-      if (reader.byte() !== BODY.send) return undefined;
-      const owner = { nodeId: reader.text(), sessionId: reader.uint() };
-      message = {
-        origin,
-        seq,
-        type: "request",
-        requestId,
-        body: { type: "send", owner, delivery: readDelivery(reader) },
-      };
+      const body = readRequestBody(reader);
+      if (body === undefined) return undefined;
+      message = { origin, seq, type: "request", requestId, body };
     } else if (type === TYPE.answer) {
       const requestId = reader.uint();
-      if (reader.byte() !== BODY.send) return undefined;
-      const outcome = OUTCOMES[reader.byte()];
-      if (outcome === undefined) return undefined;
-      message = { origin, seq, type: "answer", requestId, body: { type: "send", outcome } };
+      const body = readAnswerBody(reader);
+      if (body === undefined) return undefined;
+      message = { origin, seq, type: "answer", requestId, body };
     }
     return reader.atEnd() ? message : undefined;
   } catch {
@@ -94,9 +108,53 @@ export function decodeNodeMessage(bytes: Buffer): NodeMessage | undefined {
   }
 }
 
-function writeDelivery(writer: Writer, { from, channel, data }: Delivery): void {
+function readRequestBody(reader: Reader): RequestBody | undefined {
+  const body = reader.byte();
+  if (body === BODY.send) {
+    const owner = { nodeId: reader.text(), sessionId: reader.uint() };
+    return { type: "send", owner, delivery: readDelivery(reader) };
+  }
+  if (body === BODY.reply)
+    return { type: "reply", token: reader.text(), from: reader.text(), data: readData(reader) };
+  return undefined;
+}
+
+function readAnswerBody(reader: Reader): AnswerBody | undefined {
+  const body = reader.byte();
+  if (body === BODY.send) {
+    const outcome = OUTCOMES[reader.byte()];
+    return outcome === undefined ? undefined : { type: "send", outcome };
+  }
+  if (body === BODY.reply) {
+    const outcome = REPLY_OUTCOMES[reader.byte()];
+    return outcome === undefined ? undefined : { type: "reply", outcome };
+  }
+  return undefined;
+}
+
+/** A delivery ends with a byte that says whether a request's token (reply_to) follows. */
+function writeDelivery(writer: Writer, { from, channel, data, reply_to }: Delivery): void {
   writer.text(from);
   writer.text(channel);
+  writeData(writer, data);
+  if (reply_to === undefined) writer.byte(0);
+  else {
+    writer.byte(1);
+    writer.text(reply_to);
+  }
+}
+
+function readDelivery(reader: Reader): Delivery {
+  const from = reader.text();
+  const channel = reader.text();
+  const data = readData(reader);
+  const withToken = reader.byte();
+  if (withToken === 0) return { event: DELIVERY_EVENT, from, channel, data };
+  if (withToken !== 1) throw new Error(`unknown delivery ending ${withToken}`);
+  return { event: DELIVERY_EVENT, from, channel, data, reply_to: reader.text() };
+}
+
+function writeData(writer: Writer, data: Data): void {
   if (typeof data === "string") {
     writer.byte(KIND.text);
     writer.text(data);
@@ -109,16 +167,12 @@ function writeDelivery(writer: Writer, { from, channel, data }: Delivery): void 
   }
 }
 
-function readDelivery(reader: Reader): Delivery {
-  const from = reader.text();
-  const channel = reader.text();
+function readData(reader: Reader): Data {
   const kind = reader.byte();
-  let data: Data;
-  if (kind === KIND.text) data = reader.text();
-  else if (kind === KIND.binary) data = reader.bytes();
-  else if (kind === KIND.json) data = JSON.parse(reader.text()) as Data;
-  else throw new Error(`unknown data kind ${kind}`);
-  return { event: DELIVERY_EVENT, from, channel, data };
+  if (kind === KIND.text) return reader.text();
+  if (kind === KIND.binary) return reader.bytes();
+  if (kind === KIND.json) return JSON.parse(reader.text()) as Data;
+  throw new Error(`unknown data kind ${kind}`);
 }
 
 /** Writes into one growing buffer: a message costs one or two allocations, not one per field. */

@@ -1,3 +1,4 @@
+import type { Logger } from "../log.js";
 import type { AnswerBody, DirectMessage, RequestBody } from "./node-messages.js";
 import type { Awaitable } from "./seam.js";
 
@@ -7,19 +8,27 @@ export type NoAnswer = "timeout" | "unreachable";
 /** How a request reaches another node: the backplane's direct(). */
 export type DirectSend = (nodeId: string, message: DirectMessage) => Awaitable<boolean>;
 
+/** What this node does with a request from another node: its answer. */
+export type Serve = (body: RequestBody) => Awaitable<AnswerBody>;
+
 /** Correlation ids are 32 bits on the wire; they wrap long before two requests in flight could share one. */
 const MAX_REQUEST_ID = 0xffffffff;
 
 /**
- * Requests to other nodes and their answers, written once for every kind of request: each gets a correlation
- * id, a timeout, and its waiter is cleaned up whatever happens. An answer that comes after its request ended
- * (timed out, say) is dropped: it finds no waiter.
+ * Requests between nodes and their answers, written once for every kind of request (a send to an owner, a reply
+ * to a requester): each request this node makes gets a correlation id, a timeout, and its waiter is cleaned up
+ * whatever happens; an answer that comes after its request ended (timed out, say) is dropped: it finds no waiter.
+ * A request from another node is served and answered.
  */
 export class NodeRequests {
   private readonly waiting = new Map<number, (answer: AnswerBody | NoAnswer) => void>();
   private lastId = 0;
 
-  constructor(private readonly direct: DirectSend) {}
+  constructor(
+    private readonly direct: DirectSend,
+    private readonly serve: Serve,
+    private readonly logger: Logger,
+  ) {}
 
   /** Requests in flight (their waiters); 0 once every request has ended. */
   get inFlight(): number {
@@ -61,8 +70,17 @@ export class NodeRequests {
     });
   }
 
-  /** An answer from another node: ends its request, if that is still waiting. */
-  answered(requestId: number, body: AnswerBody): void {
-    this.waiting.get(requestId)?.(body);
+  /** A message from another node: an answer ends its request, if that is still waiting; a request is served. */
+  receive(origin: string, message: DirectMessage): void {
+    if (message.type === "answer") {
+      this.waiting.get(message.requestId)?.(message.body);
+      return;
+    }
+    const { requestId, body } = message;
+    new Promise<AnswerBody>((resolve) => resolve(this.serve(body)))
+      .then((answer) => this.direct(origin, { type: "answer", requestId, body: answer }))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, origin, request: body.type }, "could not answer a node's request"),
+      );
   }
 }

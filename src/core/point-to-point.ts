@@ -4,8 +4,8 @@ import type { Counters } from "./counters.js";
 import { Fault } from "./faults.js";
 import { KnownOwners } from "./known-owners.js";
 import { type Command, type Data, DELIVERY_EVENT, type Delivery, type Reply, reply } from "./message.js";
-import type { DirectMessage, SendOutcome, SendRequest } from "./node-messages.js";
-import { type NoAnswer, NodeRequests } from "./node-requests.js";
+import type { SendOutcome, SendRequest } from "./node-messages.js";
+import type { NoAnswer, NodeRequests } from "./node-requests.js";
 import type { Awaitable, Owner } from "./seam.js";
 import type { Session } from "./session.js";
 
@@ -23,12 +23,10 @@ interface Ownership {
 export class PointToPoint {
   private readonly owners = new Map<string, Ownership>();
   private readonly knownOwners = new KnownOwners();
-  private readonly requests = new NodeRequests((nodeId, message) =>
-    this.adapters.current.backplane.direct(nodeId, message),
-  );
 
   constructor(
     private readonly adapters: AdapterCalls,
+    private readonly requests: NodeRequests,
     private readonly counters: Counters,
     private readonly logger: Logger,
     private readonly commandTimeoutMs: number,
@@ -110,6 +108,14 @@ export class PointToPoint {
     return this.route({ event: DELIVERY_EVENT, from: session.key, channel, data }, id);
   }
 
+  /**
+   * Hands a request (a delivery with its reply_to) to its channel's owner, as a send: `sending_succeeded` once the
+   * owner's node accepted it for the live owner, `registration_not_found`, or a Fault.
+   */
+  deliverRequest(delivery: Delivery): Awaitable<Reply> {
+    return this.route(delivery, undefined);
+  }
+
   /** To the local owner if there is one, else through the owner record to the owner's node. */
   private route(delivery: Delivery, id: Command["id"]): Awaitable<Reply> {
     const { channel } = delivery;
@@ -170,7 +176,9 @@ export class PointToPoint {
   private async offer(owner: Owner, delivery: Delivery): Promise<SendOutcome | NoAnswer> {
     const askMs = Math.max(1, Math.floor((this.commandTimeoutMs * 3) / 4));
     const answer = await this.requests.ask(owner.nodeId, { type: "send", owner, delivery }, askMs);
-    return typeof answer === "object" ? answer.outcome : answer;
+    if (typeof answer !== "object") return answer;
+    // An answer of another kind is no answer to this request.
+    return answer.type === "send" ? answer.outcome : "timeout";
   }
 
   /**
@@ -200,29 +208,12 @@ export class PointToPoint {
     return reply("registration_not_found", channel, id);
   }
 
-  receiveDirect(origin: string, message: DirectMessage): void {
-    if (message.type === "answer") {
-      this.requests.answered(message.requestId, message.body);
-      return;
-    }
-    const { requestId, body } = message;
-    Promise.resolve(this.receiveSend(body))
-      .then((outcome) =>
-        this.adapters.current.backplane.direct(origin, {
-          type: "answer",
-          requestId,
-          body: { type: "send", outcome },
-        }),
-      )
-      .catch((error: unknown) => this.logger.warn({ err: error, origin }, "could not answer a send"));
-  }
-
   /**
    * A send from another node for a channel whose record names a session of this node. Delivered only to that
    * live owner, and only while this node holds its lease; a record naming no live owner here is stale, and is
    * deleted before the answer says so.
    */
-  private receiveSend({ owner, delivery }: SendRequest): Awaitable<SendOutcome> {
+  receiveSend({ owner, delivery }: SendRequest): Awaitable<SendOutcome> {
     const { registry } = this.adapters.current;
     // Sent to an incarnation of this node that it has left: the record is being moved to the new one.
     if (owner.nodeId !== registry.nodeId) return "fenced";

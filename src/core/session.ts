@@ -1,6 +1,6 @@
-import { CommandPipeline, type PipelineHost, type ReplyHandler } from "./command-pipeline.js";
+import { ANSWERED_APART, CommandPipeline, type PipelineHost, type ReplyHandler } from "./command-pipeline.js";
 import type { Core } from "./core.js";
-import type { Command, Message, Reply } from "./message.js";
+import { type Command, type Message, RESPONSE_EVENT, type Reply, type Response } from "./message.js";
 import type { Awaitable } from "./seam.js";
 
 /** Where a session's messages go: a socket, or a native client's callback. */
@@ -95,7 +95,7 @@ export class Session implements PipelineHost {
     }
     // Nothing in flight: run it now. A client whose commands are all answered at once (pings, local work) never
     // needs a pipeline, and an idle connection's memory stays small.
-    const result = this.runCommand(command);
+    const result = this.runCommand(command, onReply);
     if (!(result instanceof Promise)) this.answer(result, onReply);
     else {
       this.pipeline = new CommandPipeline(this, this.maxInFlight);
@@ -119,17 +119,21 @@ export class Session implements PipelineHost {
     return this.core.detach(this);
   }
 
-  /** For the pipeline: runs one command. */
-  runCommand(command: Command): Awaitable<Reply> {
-    return this.core.run(this, command);
+  /** For the pipeline: runs one command; a request's outcome, when it comes, goes where its reply would. */
+  runCommand(command: Command, onReply: ReplyHandler | undefined): Awaitable<Reply> {
+    if (command.event !== "request") return this.core.run(this, command);
+    return this.core.run(this, command, (outcome) => {
+      if (!this.closed) this.answer(outcome, onReply);
+    });
   }
 
   /** For the pipeline: hands a reply on, to `onReply` or else to the endpoint. */
-  answer(reply: Reply, onReply: ReplyHandler | undefined): void {
+  answer(reply: Reply | Response, onReply: ReplyHandler | undefined): void {
+    if (reply === ANSWERED_APART) return;
     try {
       if (onReply === undefined) this.endpoint.deliver(reply);
       else onReply(reply);
-      this.core.replied(this, reply);
+      if (reply.event !== RESPONSE_EVENT) this.core.replied(this, reply);
     } catch (error) {
       this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");
     }

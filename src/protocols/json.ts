@@ -4,6 +4,7 @@ import {
   DELIVERY_EVENT,
   type HistoryItem,
   isNotice,
+  isResponse,
   isWholeNumber,
   type Message,
   type Reason,
@@ -36,7 +37,7 @@ export const jsonCodec: Codec = {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       return badRequest("not a JSON object");
     const fields = parsed as Record<string, unknown>;
-    const { event, channel, id, data, encoding, offset, epoch, limit } = fields;
+    const { event, channel, id, data, encoding, offset, epoch, limit, timeout_ms } = fields;
     // A number beyond a double's range reads as Infinity and would be written back as null.
     if (id !== undefined && id !== null && typeof id !== "string" && !isFiniteNumber(id))
       return badRequest(typeof id === "number" ? "number out of range" : "id is not a string or a number");
@@ -68,6 +69,10 @@ export const jsonCodec: Codec = {
       if (!isWholeNumber(limit)) return badRequest("limit is not a whole number", requestId);
       command.limit = limit;
     }
+    if (timeout_ms !== undefined && timeout_ms !== null) {
+      if (!isFiniteNumber(timeout_ms)) return badRequest("timeout_ms is not a whole number", requestId);
+      command.timeoutMs = timeout_ms;
+    }
     if (encoding !== undefined && encoding !== null) {
       if (encoding !== "base64") return badRequest("encoding is not base64", requestId);
       if (typeof data !== "string") return badRequest("base64 data is not a string", requestId);
@@ -80,14 +85,19 @@ export const jsonCodec: Codec = {
   },
 
   encode(message: Message): string {
+    if (isResponse(message)) {
+      if (!(message.data instanceof Uint8Array)) return JSON.stringify(message);
+      const { event, from, channel, id, data } = message;
+      return JSON.stringify({ event, from, channel, id, ...jsonData(data) });
+    }
     if (message.event !== DELIVERY_EVENT) {
       if (isNotice(message) || message.data === undefined) return JSON.stringify(message);
       return JSON.stringify({ ...message, data: replyData(message.data) });
     }
     const { data } = message;
     if (!(data instanceof Uint8Array)) return JSON.stringify(message);
-    const { event, from, channel, offset, epoch } = message;
-    return JSON.stringify({ event, from, channel, ...jsonData(data), offset, epoch });
+    const { event, from, channel, offset, epoch, reply_to } = message;
+    return JSON.stringify({ event, from, channel, ...jsonData(data), offset, epoch, reply_to });
   },
 };
 

@@ -4,6 +4,7 @@ import {
   type Command,
   DELIVERY_EVENT,
   isNotice,
+  isResponse,
   isWholeNumber,
   type Message,
   type Reason,
@@ -15,7 +16,8 @@ import { replyData } from "./json.js";
 
 /**
  * message.proto beside this file, field for field: the seed's fields 1-5 as they were, and v2's additions, which a
- * client built on the seed's schema skips as unknown fields.
+ * client built on the seed's schema skips as unknown fields. Names as protobufjs reads the .proto (camelCase:
+ * `reply_to` is replyTo); the wire knows only the numbers.
  */
 export const MessageType = new protobuf.Type("Message")
   .add(new protobuf.Field("event", 1, "string", "required"))
@@ -27,6 +29,8 @@ export const MessageType = new protobuf.Type("Message")
   .add(new protobuf.Field("epoch", 7, "string", "optional"))
   .add(new protobuf.Field("recovered", 8, "bool", "optional"))
   .add(new protobuf.Field("limit", 9, "uint32", "optional"))
+  .add(new protobuf.Field("replyTo", 10, "string", "optional"))
+  .add(new protobuf.Field("timeoutMs", 11, "uint32", "optional"))
   .add(new protobuf.Field("reason", 12, "string", "optional"))
   .add(new protobuf.Field("complete", 13, "bool", "optional"));
 new protobuf.Root().define("west").add(MessageType);
@@ -42,6 +46,8 @@ interface WireMessage {
   epoch?: string;
   recovered?: boolean;
   limit?: number;
+  replyTo?: string;
+  timeoutMs?: number;
   reason?: string;
   complete?: boolean;
 }
@@ -77,6 +83,7 @@ export const pbCodec: Codec = {
     }
     if (has(decoded, "epoch")) command.epoch = decoded.epoch;
     if (has(decoded, "limit")) command.limit = decoded.limit;
+    if (has(decoded, "timeoutMs")) command.timeoutMs = decoded.timeoutMs;
     return { type: "command", command };
   },
 
@@ -86,8 +93,14 @@ export const pbCodec: Codec = {
     if (message.channel !== undefined) wire.channel = message.channel;
     if ("id" in message && message.id !== undefined) wire.id = String(message.id);
     if (isNotice(message)) return MessageType.encode(wire).finish();
-    if (message.event === DELIVERY_EVENT) wire.data = dataAsBytes(message.data);
-    else {
+    if (isResponse(message)) {
+      wire.data = dataAsBytes(message.data);
+      return MessageType.encode(wire).finish();
+    }
+    if (message.event === DELIVERY_EVENT) {
+      wire.data = dataAsBytes(message.data);
+      if (message.reply_to !== undefined) wire.replyTo = message.reply_to;
+    } else {
       if (message.data !== undefined) wire.data = Buffer.from(JSON.stringify(replyData(message.data)));
       if (message.reason !== undefined) wire.reason = message.reason;
       if (message.recovered !== undefined) wire.recovered = message.recovered;
@@ -110,13 +123,13 @@ function wholeNumber(value: number | Long | undefined): number | undefined {
   return value.greaterThan(Number.MAX_SAFE_INTEGER) ? undefined : value.toNumber();
 }
 
-/** Fields 1-4 (event, channel, from, id) and 7 (epoch) are protobuf strings. */
-const STRING_FIELDS = new Set([1, 2, 3, 4, 7]);
+/** Fields 1-4 (event, channel, from, id), 7 (epoch) and 10 (reply_to) are protobuf strings. */
+const STRING_FIELDS = new Set([1, 2, 3, 4, 7, 10]);
 
 /** Invalid UTF-8 in a string field decodes to U+FFFD: only then is the frame worth a second look. */
 function hasReplacement(message: WireMessage): boolean {
-  return [message.event, message.channel, message.from, message.id, message.epoch].some((text) =>
-    text?.includes("\uFFFD"),
+  return [message.event, message.channel, message.from, message.id, message.epoch, message.replyTo].some(
+    (text) => text?.includes("\uFFFD"),
   );
 }
 

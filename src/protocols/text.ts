@@ -3,6 +3,7 @@ import {
   type Data,
   DELIVERY_EVENT,
   isNotice,
+  isResponse,
   type Message,
   reply,
   SERVER_KEY,
@@ -20,7 +21,19 @@ const CHANNEL_COMMANDS = new Map([
 const DATA_COMMANDS = new Map([
   ["send", "send"],
   ["pub", "publish"],
+  ["reply", "reply"],
 ]);
+/** What a request (the one text command with an id) may be answered: its outcome names it with its ID. */
+export const TEXT_REQUEST_OUTCOMES: ReadonlySet<string> = new Set([
+  "request_timeout",
+  "request_failed",
+  "registration_not_found",
+  "permission_denied",
+  "rate_limited",
+  "internal_error",
+]);
+/** A request's timeout, in milliseconds: digits (the core checks the range). */
+const TIMEOUT = /^\d{1,6}$/;
 
 /** `/websocket/text/:key`: `reg r1`, `pub ps1 "hello there"` (docs/protocol.md, "Text protocol"). */
 export const textCodec: Codec = {
@@ -37,23 +50,39 @@ export const textCodec: Codec = {
     if (channelEvent !== undefined && words.length === 2) return command({ event: channelEvent, channel });
     const dataEvent = DATA_COMMANDS.get(verb);
     if (dataEvent !== undefined && words.length === 3) return command({ event: dataEvent, channel, data });
+    if (verb === "req" && words.length === 5)
+      return request(words as [string, string, string, string, string]);
     return notAllowed();
   },
 
   encode(message: Message): string {
     if (message.event === DELIVERY_EVENT) {
-      return `${message.from} ${message.channel}:${DELIVERY_EVENT} ${dataAsText(message.data)}`;
+      const { from, channel, data, reply_to } = message;
+      return reply_to === undefined
+        ? `${from} ${channel}:${DELIVERY_EVENT} ${dataAsText(data)}`
+        : `${from} ${channel}:new_request ${reply_to} ${dataAsText(data)}`;
     }
     if (isNotice(message)) return `${message.from} ${message.channel}:${message.event}`;
+    if (isResponse(message))
+      return `${message.from} ${message.channel}:response ${message.id ?? ""} ${dataAsText(message.data)}`;
     if (message.event === "pong" || message.event === "bad_encoding") return message.event;
-    return message.channel === undefined
-      ? `${SERVER_KEY}:${message.event}`
-      : `${SERVER_KEY} ${message.channel}:${message.event}`;
+    const line =
+      message.channel === undefined
+        ? `${SERVER_KEY}:${message.event}`
+        : `${SERVER_KEY} ${message.channel}:${message.event}`;
+    // Only a request has an id in this protocol: its outcome names it.
+    return message.id !== undefined && TEXT_REQUEST_OUTCOMES.has(message.event) ? `${line} ${message.id}` : line;
   },
 };
 
 function command(fields: Command): Decoded {
   return { type: "command", command: fields };
+}
+
+/** `req ID CH TIMEOUT_MS MSG`: a timeout that is not digits is passed on as NaN, for the core to refuse. */
+function request([, id, channel, timeout, data]: [string, string, string, string, string]): Decoded {
+  const timeoutMs = TIMEOUT.test(timeout) ? Number(timeout) : Number.NaN;
+  return command({ event: "request", id, channel, timeoutMs, data });
 }
 
 function notAllowed(): Decoded {

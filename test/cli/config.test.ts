@@ -86,6 +86,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       keepaliveIntervalMs: DEFAULTS.keepaliveIntervalMs,
       maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
       maxCommandsInFlight: DEFAULTS.maxCommandsInFlight,
+      maxPendingRequests: DEFAULTS.maxPendingRequests,
       maxConnections: DEFAULTS.maxConnections,
       maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
       maxChannelBytes: DEFAULTS.maxChannelBytes,
@@ -147,6 +148,7 @@ describe("config: the limits", () => {
       {
         maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
         maxCommandsInFlight: DEFAULTS.maxCommandsInFlight,
+        maxPendingRequests: DEFAULTS.maxPendingRequests,
         maxConnections: DEFAULTS.maxConnections,
         maxCommandsPerSecond: DEFAULTS.maxCommandsPerSecond,
         maxChannelBytes: DEFAULTS.maxChannelBytes,
@@ -156,6 +158,7 @@ describe("config: the limits", () => {
       {
         maxChannelsPerConnection: 1000,
         maxCommandsInFlight: 1000,
+        maxPendingRequests: 100,
         maxConnections: 50000,
         maxCommandsPerSecond: 10000,
         maxChannelBytes: 256,
@@ -167,6 +170,7 @@ describe("config: the limits", () => {
     for (const [key, value] of [
       ["maxChannelsPerConnection", "1000"],
       ["maxCommandsInFlight", "1000"],
+      ["maxPendingRequests", "100"],
       ["maxConnections", "50000"],
       ["maxCommandsPerSecond", "10000"],
       ["maxChannelBytes", "256"],

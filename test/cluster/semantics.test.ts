@@ -5,6 +5,7 @@ import type { RedisCluster, RedisServer } from "../../src/devrel/redis-servers.j
 import { redisCluster, redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import { historySuite } from "./history-semantics.js";
 import { presenceSuite } from "./presence-semantics.js";
+import { requestSuite } from "./request-semantics.js";
 import { semanticSuite } from "./semantics.js";
 import { HEARTBEAT_TTL_MS, localMode, type Mode, redisMode } from "./three-nodes.js";
 
@@ -49,3 +50,4 @@ const processes = [
 ];
 for (const [i, [mode, skipped, flush]] of modes.entries()) historySuite(mode, skipped, flush, processes[i]);
 for (const [i, [mode, skipped]] of modes.entries()) presenceSuite(mode, skipped, processes[i]);
+for (const [i, [mode, skipped]] of modes.entries()) requestSuite(mode, skipped, processes[i]);

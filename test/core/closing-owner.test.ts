@@ -31,7 +31,7 @@ async function core(network: FakeNetwork, nodeId: string): Promise<Core> {
 }
 
 function run(session: Session, command: { event: string; channel: string; data?: string }): Promise<Reply> {
-  return new Promise((resolve) => session.execute(command, resolve));
+  return new Promise((resolve) => session.execute(command, (answer) => resolve(answer as Reply)));
 }
 
 describe("an owner whose socket is closing is no live owner", () => {

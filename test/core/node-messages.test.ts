@@ -7,12 +7,10 @@ import { decodeNodeMessage, encodeNodeMessage, type NodeMessage } from "../../sr
 const text = fc.string({ unit: "grapheme", maxLength: 40 });
 const json: fc.Arbitrary<JsonValue> = fc.jsonValue({ maxDepth: 3 }).map((value) => value as JsonValue);
 const data: fc.Arbitrary<Data> = fc.oneof(text, fc.uint8Array({ maxLength: 64 }), json);
-const delivery: fc.Arbitrary<Delivery> = fc.record({
-  event: fc.constant(DELIVERY_EVENT),
-  from: text,
-  channel: text,
-  data,
-});
+const delivery: fc.Arbitrary<Delivery> = fc.record(
+  { event: fc.constant(DELIVERY_EVENT), from: text, channel: text, data, reply_to: text },
+  { requiredKeys: ["event", "from", "channel", "data"] },
+);
 const requestId = fc.integer({ min: 1, max: 0xffffffff });
 const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const owner = fc.record({ nodeId: text, sessionId: fc.integer({ min: 0, max: 0xffffffff }) });
@@ -23,17 +21,26 @@ const message: fc.Arbitrary<NodeMessage> = fc.oneof(
     seq,
     type: fc.constant("request" as const),
     requestId,
-    body: fc.record({ type: fc.constant("send" as const), owner, delivery }),
+    body: fc.oneof(
+      fc.record({ type: fc.constant("send" as const), owner, delivery }),
+      fc.record({ type: fc.constant("reply" as const), token: text, from: text, data }),
+    ),
   }),
   fc.record({
     origin: text,
     seq,
     type: fc.constant("answer" as const),
     requestId,
-    body: fc.record({
-      type: fc.constant("send" as const),
-      outcome: fc.constantFrom("delivered" as const, "not_owner" as const, "fenced" as const),
-    }),
+    body: fc.oneof(
+      fc.record({
+        type: fc.constant("send" as const),
+        outcome: fc.constantFrom("delivered" as const, "not_owner" as const, "fenced" as const),
+      }),
+      fc.record({
+        type: fc.constant("reply" as const),
+        outcome: fc.constantFrom("accepted" as const, "unknown" as const),
+      }),
+    ),
   }),
 );
 
@@ -46,6 +53,12 @@ function comparable(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value) ?? "null");
 }
 
+function dataOf(message: NodeMessage): Data | undefined {
+  if (message.type === "publish") return message.delivery.data;
+  if (message.type === "answer") return undefined;
+  return message.body.type === "send" ? message.body.delivery.data : message.body.data;
+}
+
 describe("messages between nodes (the envelope every adapter carries)", () => {
   it("every message reads back as it was written (origin, sequence number, body), data keeping its kind (text, json, bytes)", () => {
     fc.assert(
@@ -54,8 +67,8 @@ describe("messages between nodes (the envelope every adapter carries)", () => {
         assert.ok(read !== undefined);
         assert.deepEqual(comparable(read), comparable(written));
         if (written.type !== "answer" && read.type !== "answer") {
-          const sent = written.type === "publish" ? written.delivery.data : written.body.delivery.data;
-          const got = read.type === "publish" ? read.delivery.data : read.body.delivery.data;
+          const sent = dataOf(written);
+          const got = dataOf(read);
           assert.equal(got instanceof Uint8Array, sent instanceof Uint8Array, "bytes stay bytes");
           assert.equal(typeof got === "string", typeof sent === "string", "text stays text");
         }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import type { AnswerBody, DirectMessage, RequestBody } from "../../src/core/node-messages.js";
-import { NodeRequests } from "../../src/core/node-requests.js";
+import { NodeRequests, type Serve } from "../../src/core/node-requests.js";
 import { DELIVERY_EVENT } from "../../src/index.js";
+import { capturingLogger } from "../helpers/log-capture.js";
 
 const send = (n: number): RequestBody => ({
   type: "send",
@@ -11,6 +12,19 @@ const send = (n: number): RequestBody => ({
 });
 const delivered: AnswerBody = { type: "send", outcome: "delivered" };
 const fenced: AnswerBody = { type: "send", outcome: "fenced" };
+
+const serveNothing: Serve = () => {
+  throw new Error("no request expected");
+};
+
+function nodeRequests(direct: ConstructorParameters<typeof NodeRequests>[0], serve = serveNothing) {
+  return new NodeRequests(direct, serve, capturingLogger().logger);
+}
+
+/** An answer from node b, as its backplane would hand it over. */
+function answer(requests: NodeRequests, requestId: number, body: AnswerBody): void {
+  requests.receive("b", { type: "answer", requestId, body });
+}
 
 /** Requests as the other node sees them, so a test can answer them in any order, late, or never. */
 function recordingDirect() {
@@ -27,13 +41,13 @@ function recordingDirect() {
 describe("requests to other nodes (correlation id, timeout, cleanup)", () => {
   it("answers that come back in another order reach the requests they answer", async () => {
     const { sent, direct } = recordingDirect();
-    const requests = new NodeRequests(direct);
+    const requests = nodeRequests(direct);
     const asked = [0, 1, 2, 3].map((n) => requests.ask("b", send(n), 1000));
     assert.equal(requests.inFlight, 4);
     const ids = sent.map(({ message }) => message.requestId);
     assert.equal(new Set(ids).size, 4, "each request has its own correlation id");
     const answers: AnswerBody[] = [delivered, fenced, fenced, delivered];
-    for (const index of [2, 0, 3, 1]) requests.answered(ids[index] as number, answers[index] as AnswerBody);
+    for (const index of [2, 0, 3, 1]) answer(requests, ids[index] as number, answers[index] as AnswerBody);
     assert.deepEqual(await Promise.all(asked), answers);
     assert.equal(requests.inFlight, 0);
   });
@@ -42,7 +56,7 @@ describe("requests to other nodes (correlation id, timeout, cleanup)", () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     try {
       const { direct } = recordingDirect();
-      const requests = new NodeRequests(direct);
+      const requests = nodeRequests(direct);
       let outcome: unknown;
       void requests.ask("b", send(1), 500).then((answer) => {
         outcome = answer;
@@ -60,26 +74,26 @@ describe("requests to other nodes (correlation id, timeout, cleanup)", () => {
 
   it("an answer that comes after its request timed out is dropped and changes nothing", async () => {
     const { sent, direct } = recordingDirect();
-    const requests = new NodeRequests(direct);
+    const requests = nodeRequests(direct);
     assert.equal(await requests.ask("b", send(1), 1), "timeout");
     const next = requests.ask("b", send(2), 1000);
-    requests.answered(sent[0]?.message.requestId as number, fenced);
+    answer(requests, sent[0]?.message.requestId as number, fenced);
     assert.equal(requests.inFlight, 1, "the late answer did not end the next request");
-    requests.answered(sent[1]?.message.requestId as number, delivered);
+    answer(requests, sent[1]?.message.requestId as number, delivered);
     assert.deepEqual(await next, delivered);
   });
 
   it("a message no one received (the backplane knows at once) ends the request as unreachable", async () => {
-    const requests = new NodeRequests(() => Promise.resolve(false));
+    const requests = nodeRequests(() => Promise.resolve(false));
     assert.equal(await requests.ask("gone", send(1), 60_000), "unreachable");
     assert.equal(requests.inFlight, 0);
   });
 
   it("a backplane that fails rejects the request and leaves no waiter, synchronously or not", async () => {
-    const failing = new NodeRequests(() => Promise.reject(new Error("redis down")));
+    const failing = nodeRequests(() => Promise.reject(new Error("redis down")));
     await assert.rejects(failing.ask("b", send(1), 60_000), /redis down/);
     assert.equal(failing.inFlight, 0);
-    const throwing = new NodeRequests(() => {
+    const throwing = nodeRequests(() => {
       throw new Error("not connected");
     });
     await assert.rejects(throwing.ask("b", send(1), 60_000), /not connected/);
@@ -88,12 +102,33 @@ describe("requests to other nodes (correlation id, timeout, cleanup)", () => {
 
   it("correlation ids wrap around within 32 bits and stay distinct among requests in flight", async () => {
     const { sent, direct } = recordingDirect();
-    const requests = new NodeRequests(direct);
+    const requests = nodeRequests(direct);
     (requests as unknown as { lastId: number }).lastId = 0xffffffff - 1;
     const asked = [1, 2, 3].map((n) => requests.ask("b", send(n), 1000));
     const ids = sent.map(({ message }) => message.requestId);
     assert.deepEqual(ids, [0xffffffff, 1, 2]);
-    for (const id of ids) requests.answered(id, delivered);
+    for (const id of ids) answer(requests, id, delivered);
     assert.deepEqual(await Promise.all(asked), [delivered, delivered, delivered]);
+  });
+
+  it("a request from another node is served, and answered to that node under the request's correlation id", async () => {
+    const { sent, direct } = recordingDirect();
+    const requests = nodeRequests(direct, async (body) => {
+      assert.equal(body.type, "send");
+      return fenced;
+    });
+    requests.receive("a", { type: "request", requestId: 41, body: send(1) });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent, [{ nodeId: "a", message: { type: "answer", requestId: 41, body: fenced } }]);
+  });
+
+  it("a request this node cannot serve is logged and left unanswered (the asker times out), never thrown", async () => {
+    const { sent, direct } = recordingDirect();
+    const { logger, lines } = capturingLogger();
+    const requests = new NodeRequests(direct, serveNothing, logger);
+    requests.receive("a", { type: "request", requestId: 7, body: send(1) });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent, []);
+    assert.ok(lines.some((line) => line.msg === "could not answer a node's request"));
   });
 });

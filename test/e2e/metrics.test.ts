@@ -45,6 +45,31 @@ const commands = (command: string, result: string) =>
   `west_commands_total{command="${command}",result="${result}"}`;
 
 describe("/metrics", () => {
+  it("counts requests by their outcome and replies by theirs", async () => {
+    const node = await listeningNode();
+    const owner = node.client("owner", (message) => {
+      if (message.event === "new_message" && message.reply_to !== undefined && message.data === "answer")
+        void owner.reply(message.reply_to, "ok");
+    });
+    await owner.reg("svc");
+    const asker = node.client("asker");
+    assert.equal((await asker.request("svc", "answer")).event, "response");
+    assert.equal((await asker.request("svc", "ignore", { timeoutMs: 20 })).event, "request_timeout");
+    assert.equal((await asker.request("nobody", "x")).event, "registration_not_found");
+    assert.equal((await asker.request("svc", "x", { timeoutMs: 0 })).event, "request_failed");
+    assert.equal((await owner.reply("local.made-up", "x")).event, "reply_failed");
+    const counted = await scrape(node.url as string);
+    for (const [command, result, count] of [
+      ["request", "ok", 1],
+      ["request", "timeout", 1],
+      ["request", "not_found", 1],
+      ["request", "invalid", 1],
+      ["reply", "ok", 1],
+      ["reply", "not_found", 1],
+    ] as const)
+      assert.equal(sample(counted, commands(command, result)), count, `${command} ${result}`);
+  });
+
   it("counts connections, channels, commands, deliveries and bytes of real WebSocket traffic", async () => {
     const node = await listeningNode();
     const url = node.url as string;

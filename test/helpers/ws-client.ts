@@ -122,6 +122,8 @@ export interface WireMessage {
   data?: unknown;
   encoding?: string;
   reason?: string;
+  /** On the delivery of a request to its owner. */
+  reply_to?: string;
 }
 
 /** A command as a test writes it, before a protocol puts it on the wire. */
@@ -165,7 +167,8 @@ export function encodeCommand(protocol: ProtocolName, command: WireCommand): str
 
 /**
  * Reads a received frame of `protocol` as a WireMessage. Text frames: `pong`, `bad_encoding`, `west:EVENT`,
- * `west CH:EVENT`, `FROM CH:new_message MSG`; pb `data` as a Buffer.
+ * `west CH:EVENT` (` ID` after a request's outcome), `FROM CH:new_message MSG`, `FROM CH:new_request T MSG`,
+ * `OWNER CH:response ID MSG`; pb `data` as a Buffer.
  */
 export function decodeFrame(protocol: ProtocolName, frame: Received): WireMessage {
   if (protocol === "pb" && typeof frame !== "string") return pbMessage(frame) as unknown as WireMessage;
@@ -177,10 +180,31 @@ export function decodeFrame(protocol: ProtocolName, frame: Received): WireMessag
     const [, from, channel, data] = delivery as unknown as [string, string, string, string];
     return { event: "new_message", from, channel, data };
   }
-  const withChannel = /^west ([\s\S]*):([a-z_]+)$/.exec(frame);
-  if (withChannel !== null) return { event: withChannel[2] as string, from: "west", channel: withChannel[1] };
-  const bare = /^west:([a-z_]+)$/.exec(frame);
-  if (bare !== null) return { event: bare[1] as string, from: "west" };
+  const request = /^(\S+) (\S+):(new_request|response) (\S*) ([\s\S]*)$/.exec(frame);
+  if (request !== null && request[1] !== "west") {
+    const [, from, channel, event, word, data] = request as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    return event === "new_request"
+      ? { event: "new_message", from, channel, data, reply_to: word }
+      : { event, from, channel, id: word, data };
+  }
+  // A request's outcome ends with the request's ID.
+  const withChannel = /^west ([\s\S]*):([a-z_]+)(?: (\S+))?$/.exec(frame);
+  if (withChannel !== null) {
+    const [, channel, event, id] = withChannel as unknown as [string, string, string, string | undefined];
+    return id === undefined ? { event, from: "west", channel } : { event, from: "west", channel, id };
+  }
+  const bare = /^west:([a-z_]+)(?: (\S+))?$/.exec(frame);
+  if (bare !== null)
+    return bare[2] === undefined
+      ? { event: bare[1] as string, from: "west" }
+      : { event: bare[1] as string, from: "west", id: bare[2] };
   throw new Error(`unreadable text frame ${JSON.stringify(frame)}`);
 }
 

@@ -20,7 +20,7 @@ import { DEFAULTS } from "../../src/options.js";
 import type { Codec, Decoded, ProtocolName } from "../../src/protocols/codec.js";
 import { jsonCodec } from "../../src/protocols/json.js";
 import { MessageType, pbCodec } from "../../src/protocols/pb.js";
-import { textCodec } from "../../src/protocols/text.js";
+import { TEXT_REQUEST_OUTCOMES, textCodec } from "../../src/protocols/text.js";
 import { decodeFrame, TEXT_WORDS, textQuote } from "../helpers/ws-client.js";
 
 /**
@@ -531,9 +531,12 @@ describe("codec properties: what the server sends reads back, as a client reads 
     );
   });
 
-  it("text: a reply is its event and channel (pong and bad_encoding alone, no id, no reason)", () => {
+  it("text: a reply is its event and channel (pong and bad_encoding alone, no reason; an id only on a request's outcome)", () => {
     fc.assert(
       fc.property(replyMessage, (sent) => {
+        const outcome = TEXT_REQUEST_OUTCOMES.has(sent.event) && sent.id !== undefined;
+        // A text request's ID is a word: the only ids a text client can send.
+        fc.pre(!outcome || /^\S+$/.test(String(sent.id)));
         const { reason: _unsent, ...v1 } = sent;
         assert.equal(textCodec.encode(sent), textCodec.encode(v1), "the same frame as without a reason");
         const read = clientReads("text", textCodec.encode(sent));
@@ -541,6 +544,7 @@ describe("codec properties: what the server sends reads back, as a client reads 
           return assert.deepEqual(read, { event: sent.event });
         const expected: Record<string, unknown> = { event: sent.event, from: "west" };
         if (sent.channel !== undefined) expected.channel = sent.channel;
+        if (outcome) expected.id = String(sent.id);
         assert.deepEqual(read, expected);
       }),
       { numRuns: RUNS.roundTrip },

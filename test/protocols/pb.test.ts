@@ -49,6 +49,8 @@ describe("protobuf schema", () => {
       { name: "epoch", id: 7, type: "string", required: false, repeated: false },
       { name: "recovered", id: 8, type: "bool", required: false, repeated: false },
       { name: "limit", id: 9, type: "uint32", required: false, repeated: false },
+      { name: "replyTo", id: 10, type: "string", required: false, repeated: false },
+      { name: "timeoutMs", id: 11, type: "uint32", required: false, repeated: false },
       { name: "reason", id: 12, type: "string", required: false, repeated: false },
       { name: "complete", id: 13, type: "bool", required: false, repeated: false },
     ]);
