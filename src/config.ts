@@ -5,6 +5,7 @@ import { ChannelFeatures } from "./core/channel-features.js";
 import { Permissions } from "./core/permissions.js";
 import type { LogLevel } from "./log.js";
 import {
+  API_DEFAULTS,
   AUTH_DEFAULTS,
   DEFAULTS,
   JWT_ALGORITHMS,
@@ -246,6 +247,22 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description:
       "A WebSocket upgrade not decided within this time (the node still joining its distribution layer, a slow " +
       "token check or handshake hook) is refused with 503 and a plain-text body saying what it waited for.",
+  },
+  {
+    key: "api.key",
+    type: "string",
+    secret: true,
+    description:
+      "Turns on the HTTP API for backends (`POST /api/COMMAND` with `Authorization: apikey KEY`). Prefer the env " +
+      "variable: a flag shows in process lists.",
+  },
+  {
+    key: "api.bodyTimeoutMs",
+    type: "integer",
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: API_DEFAULTS.bodyTimeoutMs,
+    description: "An HTTP API request whose body has not arrived within this time is answered 408.",
   },
   {
     key: "auth.jwtSecret",

@@ -85,6 +85,8 @@ export interface WestOptions {
   handshakeTimeoutMs?: number;
   /** Signed connection tokens (JWT). Off unless one of jwtSecret, jwtPublicKey, jwtPublicKeyFile is set. */
   auth?: AuthOptions;
+  /** The HTTP API for backends (docs/http-api.md): on when `api.key` is set. */
+  api?: ApiOptions;
   /** Who may register, send, subscribe and publish on which channels. None: every command is allowed. */
   permissions?: PermissionsConfig;
   /** History, presence and join/leave, per channel pattern; the first rule that matches decides. None: plain channels. */
@@ -165,6 +167,15 @@ export interface AuthOptions {
 }
 
 export const AUTH_DEFAULTS = { requireExp: true } as const satisfies AuthOptions;
+
+export interface ApiOptions {
+  /** The key a backend sends as `Authorization: apikey KEY`; the API is off without it. Never logged. */
+  key?: string;
+  /** A request body not received within this time is answered 408. Default 10000. */
+  bodyTimeoutMs?: number;
+}
+
+export const API_DEFAULTS = { bodyTimeoutMs: 10_000 } as const satisfies ApiOptions;
 
 export interface RedisOptions {
   /** One Redis (global mode): redis://[user:pass@]host:port, or rediss:// for TLS. */

@@ -10,7 +10,7 @@ import type { Adapter, AdapterContext, Awaitable } from "./core/seam.js";
 import type { Identity } from "./core/session.js";
 import { createLogger } from "./log.js";
 import { nodeMetrics } from "./metrics/node-metrics.js";
-import { DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
+import { API_DEFAULTS, DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 import { startHttpServer } from "./transport/http-server.js";
 
 /** A running WEST node. */
@@ -79,6 +79,14 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             verifier,
             ready,
             metrics: metrics?.registry,
+            api:
+              options.api?.key === undefined || options.api.key === ""
+                ? undefined
+                : {
+                    key: options.api.key,
+                    maxBodyBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+                    bodyTimeoutMs: options.api.bodyTimeoutMs ?? API_DEFAULTS.bodyTimeoutMs,
+                  },
           },
           logger,
         );

@@ -9,6 +9,7 @@ import {
   type Command,
   type Data,
   isWholeNumber,
+  type NodeInfo,
   type Reason,
   type Reply,
   type ReplyEvent,
@@ -23,6 +24,7 @@ import { PubSub } from "./pub-sub.js";
 import { type Outcome, RequestReply } from "./request-reply.js";
 import type { Adapter, AdapterHealth, Awaitable, NodeEvents, NodeStats } from "./seam.js";
 import { type Endpoint, type Identity, Session } from "./session.js";
+import { SystemAdmin } from "./system-admin.js";
 
 export interface CoreOptions {
   logger: Logger;
@@ -58,6 +60,7 @@ export class Core {
   private readonly pointToPoint: PointToPoint;
   private readonly requestReply: RequestReply;
   private readonly nodeRequests: NodeRequests;
+  private readonly admin: SystemAdmin;
   private readonly pubSub: PubSub;
   private readonly historyReads: HistoryReads;
   private readonly features: ChannelFeatures;
@@ -89,6 +92,12 @@ export class Core {
       this.logger,
       options.commandTimeoutMs,
       options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
+    );
+    this.admin = new SystemAdmin(
+      this.adapters,
+      this.nodeRequests,
+      { disconnect: (key) => this.disconnectHere(key), stats: () => this.stats() },
+      options.commandTimeoutMs,
     );
     this.features = options.features ?? ChannelFeatures.NONE;
     this.pubSub = new PubSub(this.adapters, this.counters, atLimit, this.features);
@@ -135,6 +144,27 @@ export class Core {
       registrations: this.pointToPoint.size,
       subscriptions: this.pubSub.size,
     };
+  }
+
+  /**
+   * Closes every WebSocket of `key` on every node of the system with 4003 (native clients are not affected): how
+   * many, and whether every node answered.
+   */
+  disconnect(key: string): Promise<{ closed: number; complete: boolean }> {
+    return this.admin.disconnect(key);
+  }
+
+  /** The live nodes of the system, with their connections, channels and uptime. */
+  info(): Promise<NodeInfo[]> {
+    return this.admin.info();
+  }
+
+  /** Closes this node's WebSockets of `key` with 4003; how many. */
+  private disconnectHere(key: string): number {
+    let closed = 0;
+    for (const session of this.sessions.values()) if (session.key === key && session.disconnect()) closed++;
+    if (closed > 0) this.logger.info({ key, closed }, "disconnected by the HTTP API");
+    return closed;
   }
 
   /** Whether the node can serve: joined through its adapter, and the adapter healthy. */
@@ -205,6 +235,7 @@ export class Core {
   /** A request from another node: what this node answers. */
   private serve(body: RequestBody): Awaitable<AnswerBody> {
     if (body.type === "reply") return { type: "reply", outcome: this.requestReply.receiveReply(body) };
+    if (body.type === "disconnect") return { type: "disconnect", closed: this.disconnectHere(body.key) };
     const outcome = this.pointToPoint.receiveSend(body);
     return outcome instanceof Promise
       ? outcome.then((sent) => ({ type: "send", outcome: sent }))

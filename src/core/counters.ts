@@ -53,6 +53,9 @@ const CATEGORY_OF: Record<ReplyEvent | Response["event"], ResultCategory> = {
   request_failed: "invalid",
   reply_succeeded: "ok",
   reply_failed: "not_found",
+  // The HTTP API's own.
+  disconnect_succeeded: "ok",
+  info_succeeded: "ok",
   // A notice, never the reply to a command.
   registration_lost: "error",
 };
@@ -97,7 +100,15 @@ export class Counters {
       Object.fromEntries(RESULT_CATEGORIES.map((result) => [result, 0])),
     ]),
   ) as Record<CommandLabel, Record<ResultCategory, number>>;
+  /** HTTP API requests answered, by `command status` (e.g. `publish 200`). */
+  readonly apiRequests = new Map<string, number>();
   private readonly connections = new Map<string, number>();
+
+  /** Counts one answered HTTP API request: its command (an API command, or `other`) and its status. */
+  countApiRequest(command: string, status: number): void {
+    const label = `${command} ${status}`;
+    this.apiRequests.set(label, (this.apiRequests.get(label) ?? 0) + 1);
+  }
 
   /** Counts one answered command: `event` as the client named it, and the event of its reply. */
   countCommand(event: string, reply: ReplyEvent | Response["event"]): void {

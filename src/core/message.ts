@@ -60,6 +60,8 @@ export const REPLY_EVENTS = [
   "request_failed",
   "reply_succeeded",
   "reply_failed",
+  "disconnect_succeeded",
+  "info_succeeded",
 ] as const;
 export type ReplyEvent = (typeof REPLY_EVENTS)[number];
 
@@ -109,6 +111,10 @@ export const BAD_REQUEST_REASONS = [
   "epoch is not a string",
   "limit is not a whole number",
   "timeout_ms is not a whole number",
+  "from is not a valid key",
+  "key is missing or not a valid key",
+  "commands is not an array of at most 1000",
+  "not allowed in a batch",
 ] as const;
 
 /** The `reason` of an `internal_error` reply: where the fault was known (see Fault), else "server fault". */
@@ -120,6 +126,8 @@ export const FAULT_REASONS = [
   "owner's node fenced",
   "no answer from the owner's node",
   "no answer from the requester's node",
+  "no answer from a node",
+  "node shutting down",
   "connection closed",
   "server fault",
 ] as const;
@@ -141,6 +149,8 @@ export type Reason =
 
 export const DELIVERY_EVENT = "new_message";
 export const SERVER_KEY = "west";
+/** The key the HTTP API sends as unless told otherwise: reserved, like SERVER_KEY, so no client can pass for it. */
+export const API_KEY = "api";
 
 /** What a client asks for. `event` is any string: unknown ones are answered `action_not_allowed`. */
 export interface Command {
@@ -179,8 +189,23 @@ export interface Reply {
   recovered?: boolean;
   /** On `history_succeeded`: false when the answer does not reach back to what was asked. */
   complete?: boolean;
-  /** On `history_succeeded`: the publications, oldest first; on `presence_succeeded`: key -> connections. */
-  data?: readonly HistoryItem[] | Members;
+  /**
+   * On `history_succeeded`: the publications, oldest first; on `presence_succeeded`: key -> connections; on
+   * `disconnect_succeeded` (and its `internal_error`): how many connections were closed; on `info_succeeded`:
+   * the nodes.
+   */
+  data?: readonly HistoryItem[] | Members | number | readonly NodeInfo[];
+}
+
+/** A node of the system, as the HTTP API's `info` shows it (from the node registry). */
+export interface NodeInfo {
+  readonly nodeId: string;
+  /** The node's HTTP address, when it listens. */
+  readonly url?: string;
+  readonly connections: number;
+  readonly registrations: number;
+  readonly subscriptions: number;
+  readonly uptimeMs: number;
 }
 
 /** Who is subscribed to a channel, over the whole system: each key and its number of subscribed connections. */

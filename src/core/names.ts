@@ -1,4 +1,4 @@
-import { SERVER_KEY } from "./message.js";
+import { API_KEY, SERVER_KEY } from "./message.js";
 
 /** What makes a name invalid (docs/protocol.md, "Names"); undefined from nameProblem when nothing does. */
 export type NameProblem =
@@ -56,12 +56,12 @@ export function isValidName(name: unknown, maxBytes: number): name is string {
   return nameProblem(name, maxBytes) === undefined;
 }
 
-/** A client key: a valid name other than "west", which would pass for the server in `from`. */
+/** A client key: a valid name other than "west" and "api", which would pass for the server or its HTTP API in `from`. */
 export function isValidKey(key: unknown, maxBytes: number): key is string {
-  return isValidName(key, maxBytes) && key !== SERVER_KEY;
+  return isValidName(key, maxBytes) && key !== SERVER_KEY && key !== API_KEY;
 }
 
 /** What a valid key is, for refusals. */
 export function keyRule(maxBytes: number): string {
-  return `1-${maxBytes} bytes, no whitespace, control or format characters (Unicode Cc, Cf) or '"', and not "west"`;
+  return `1-${maxBytes} bytes, no whitespace, control or format characters (Unicode Cc, Cf) or '"', and not "west" or "api"`;
 }

@@ -27,8 +27,17 @@ export interface ReplyRequest {
 /** What the requester's node did with a reply: handed it to the waiting requester, or knew no such request. */
 export type ReplyOutcome = "accepted" | "unknown";
 
-export type RequestBody = SendRequest | ReplyRequest;
-export type AnswerBody = { type: "send"; outcome: SendOutcome } | { type: "reply"; outcome: ReplyOutcome };
+/** Close every WebSocket of `key` on the node (the HTTP API's disconnect); answered with how many it closed. */
+export interface DisconnectRequest {
+  type: "disconnect";
+  key: string;
+}
+
+export type RequestBody = SendRequest | ReplyRequest | DisconnectRequest;
+export type AnswerBody =
+  | { type: "send"; outcome: SendOutcome }
+  | { type: "reply"; outcome: ReplyOutcome }
+  | { type: "disconnect"; closed: number };
 
 /** A message from one node to another (Backplane.direct). */
 export type DirectMessage =
@@ -45,7 +54,7 @@ export type NodeMessage = { origin: string; seq: number } & (
 );
 
 const TYPE = { publish: 1, request: 2, answer: 3 } as const;
-const BODY = { send: 1, reply: 2 } as const;
+const BODY = { send: 1, reply: 2, disconnect: 3 } as const;
 const OUTCOME: Record<SendOutcome, number> = { delivered: 1, not_owner: 2, fenced: 3 };
 const OUTCOMES: readonly (SendOutcome | undefined)[] = [undefined, "delivered", "not_owner", "fenced"];
 const REPLY_OUTCOME: Record<ReplyOutcome, number> = { accepted: 1, unknown: 2 };
@@ -68,16 +77,20 @@ export function encodeNodeMessage(message: NodeMessage): Buffer {
       writer.text(body.owner.nodeId);
       writer.uint(body.owner.sessionId);
       writeDelivery(writer, body.delivery);
-    } else {
+    } else if (body.type === "reply") {
       writer.text(body.token);
       writer.text(body.from);
       writeData(writer, body.data);
+    } else {
+      writer.text(body.key);
     }
   } else {
     const { body } = message;
     writer.uint(message.requestId);
     writer.byte(BODY[body.type]);
-    writer.byte(body.type === "send" ? OUTCOME[body.outcome] : REPLY_OUTCOME[body.outcome]);
+    if (body.type === "send") writer.byte(OUTCOME[body.outcome]);
+    else if (body.type === "reply") writer.byte(REPLY_OUTCOME[body.outcome]);
+    else writer.uint(body.closed);
   }
   return writer.finish();
 }
@@ -116,6 +129,7 @@ function readRequestBody(reader: Reader): RequestBody | undefined {
   }
   if (body === BODY.reply)
     return { type: "reply", token: reader.text(), from: reader.text(), data: readData(reader) };
+  if (body === BODY.disconnect) return { type: "disconnect", key: reader.text() };
   return undefined;
 }
 
@@ -129,6 +143,7 @@ function readAnswerBody(reader: Reader): AnswerBody | undefined {
     const outcome = REPLY_OUTCOMES[reader.byte()];
     return outcome === undefined ? undefined : { type: "reply", outcome };
   }
+  if (body === BODY.disconnect) return { type: "disconnect", closed: reader.uint() };
   return undefined;
 }
 

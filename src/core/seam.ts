@@ -121,10 +121,23 @@ export interface Adapter {
   readonly history?: History;
   /** Presence; an adapter without it serves no channel with presence or join/leave (the node refuses to start). */
   readonly presence?: Presence;
+  /**
+   * The live nodes of the system (this one included), from the node registry, never by scanning keys: whom the
+   * HTTP API's `disconnect` asks, and what its `info` shows. Without it, the system is this node alone.
+   */
+  nodes?(): Awaitable<readonly SystemNode[]>;
   /** Whether the node can serve through this adapter now (for /healthz); cheap, no I/O. */
   health(): AdapterHealth;
   /** Releases everything this node holds and disconnects. */
   close(): Promise<void>;
+}
+
+/** A live node, as its heartbeat record tells (its figures as of its last heartbeat). */
+export interface SystemNode extends NodeStats {
+  readonly nodeId: string;
+  readonly url: string | undefined;
+  /** When it started, in milliseconds since the epoch. */
+  readonly startedAt: number;
 }
 
 /** What /healthz tells of an adapter. */

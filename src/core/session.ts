@@ -9,6 +9,8 @@ export interface Endpoint {
   deliver(message: Message): boolean;
   /** Tells the client to subscribe `channel` again, with recovery (a socket closes with 4004 `resync`). */
   resync?(channel: string): void;
+  /** Closes the client at the HTTP API's request (a socket closes with 4003); false when it was closing already. */
+  disconnect?(): boolean;
 }
 
 /** What the permission rules know of a client besides its key. */
@@ -137,6 +139,11 @@ export class Session implements PipelineHost {
     } catch (error) {
       this.core.logger.error({ err: error, key: this.key }, "reply could not be delivered");
     }
+  }
+
+  /** The HTTP API's disconnect: a socket closes with 4003; a native client is not affected (false). */
+  disconnect(): boolean {
+    return !this.closed && this.endpoint.disconnect !== undefined && this.endpoint.disconnect();
   }
 
   /**

@@ -77,6 +77,19 @@ export function nodeMetrics(source: MetricsSource, options: { redis: boolean }):
     },
   });
   new Counter({
+    name: "west_api_requests_total",
+    help: "HTTP API requests answered, by command (other: an unknown one) and HTTP status.",
+    labelNames: ["command", "status"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [label, count] of counters.apiRequests) {
+        const [command, status] = label.split(" ");
+        this.inc({ command, status }, count);
+      }
+    },
+  });
+  new Counter({
     name: "west_deliveries_total",
     help: "Messages handed to receivers on this node: to the owner (send) or to each subscriber (publish).",
     labelNames: ["kind"],

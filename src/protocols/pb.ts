@@ -101,7 +101,7 @@ export const pbCodec: Codec = {
       wire.data = dataAsBytes(message.data);
       if (message.reply_to !== undefined) wire.replyTo = message.reply_to;
     } else {
-      if (message.data !== undefined) wire.data = Buffer.from(JSON.stringify(replyData(message.data)));
+      if (message.data !== undefined) wire.data = Buffer.from(JSON.stringify(replyData(message)));
       if (message.reason !== undefined) wire.reason = message.reason;
       if (message.recovered !== undefined) wire.recovered = message.recovered;
       if (message.complete !== undefined) wire.complete = message.complete;

@@ -71,7 +71,9 @@ export const textCodec: Codec = {
         ? `${SERVER_KEY}:${message.event}`
         : `${SERVER_KEY} ${message.channel}:${message.event}`;
     // Only a request has an id in this protocol: its outcome names it.
-    return message.id !== undefined && TEXT_REQUEST_OUTCOMES.has(message.event) ? `${line} ${message.id}` : line;
+    return message.id !== undefined && TEXT_REQUEST_OUTCOMES.has(message.event)
+      ? `${line} ${message.id}`
+      : line;
   },
 };
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
+import { type HttpApiOptions, serveApi } from "../api/http-api.js";
 import type { TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Core } from "../core/core.js";
 import type { AdapterHealth } from "../core/seam.js";
@@ -56,6 +57,8 @@ export interface HttpServerOptions {
   ready: Promise<void>;
   /** What /metrics serves; undefined turns /metrics off. */
   metrics: Registry | undefined;
+  /** The HTTP API for backends at /api/; undefined: off (no `api.key`). */
+  api: HttpApiOptions | undefined;
 }
 
 export interface RunningServer {
@@ -97,7 +100,9 @@ export async function startHttpServer(
     health: () => (closing ? SHUTTING_DOWN_HEALTH : core.health()),
     metrics: options.metrics,
   };
+  const api = options.api === undefined ? undefined : { ...options.api, closing: () => closing };
   const http = createServer((request, response) => {
+    if (serveApi(request, response, core, api, logger)) return;
     if (serveOps(request, response, ops, logger)) return;
     const served = isAdmissionCheck(request)
       ? serveAdmissionCheck(request, response, originRefusal, admission, logger)

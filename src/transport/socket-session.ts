@@ -13,6 +13,8 @@ import { Outbox, type WriteBatcher } from "./write-batcher.js";
 const FRAME_TOO_BIG = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
 /** A gap in a history channel that could not be filled: the client subscribes again with recovery. */
 const RESYNC_CLOSE_CODE = 4004;
+/** Closed by the HTTP API's disconnect: the client must not reconnect on its own. */
+const DISCONNECTED_CLOSE_CODE = 4003;
 
 export interface SocketContext {
   core: Core;
@@ -176,6 +178,12 @@ class SocketSession extends Outbox implements Endpoint, OutgoingQueue {
   resync(channel: string): void {
     this.context.logger.info(this.about({ channel }), "closed: resync");
     this.close(RESYNC_CLOSE_CODE, "resync");
+  }
+
+  disconnect(): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    this.close(DISCONNECTED_CLOSE_CODE, "disconnected");
+    return true;
   }
 
   /** Log lines name the connection; no child logger, which would cost every idle connection memory. */

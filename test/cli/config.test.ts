@@ -12,7 +12,7 @@ import {
   optionFlag,
   renderConfigTable,
 } from "../../src/config.js";
-import { AUTH_DEFAULTS, DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
+import { API_DEFAULTS, AUTH_DEFAULTS, DEFAULTS, REDIS_DEFAULTS } from "../../src/options.js";
 
 async function configFile(content: unknown, extraFiles: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "west-config-"));
@@ -41,8 +41,9 @@ describe("config: one naming rule", () => {
     assert.equal(envName("port"), "WEST_PORT");
   });
 
-  it("every option has a description, and a default unless it is a hook, an empty list, auth, rules or names a Redis or its credentials", () => {
+  it("every option has a description, and a default unless it is a hook, an empty list, auth, the API key, rules or names a Redis or its credentials", () => {
     const noDefault = [
+      "api.key",
       "handshake",
       "allowedOrigins",
       "redis.url",
@@ -95,6 +96,7 @@ describe("config: precedence defaults < file < env < flags", () => {
       slowConsumerStallMs: DEFAULTS.slowConsumerStallMs,
       metrics: DEFAULTS.metrics,
       handshakeTimeoutMs: DEFAULTS.handshakeTimeoutMs,
+      api: { bodyTimeoutMs: API_DEFAULTS.bodyTimeoutMs },
       auth: { requireExp: AUTH_DEFAULTS.requireExp },
       redis: {
         heartbeatTtlMs: REDIS_DEFAULTS.heartbeatTtlMs,
@@ -103,6 +105,16 @@ describe("config: precedence defaults < file < env < flags", () => {
         keyPrefix: REDIS_DEFAULTS.keyPrefix,
         tls: false,
       },
+    });
+  });
+
+  it("the HTTP API's key comes from WEST_API_KEY (or a file, or --api-key), and a bad one is not shown", async () => {
+    assert.equal((await loadConfig({ env: { WEST_API_KEY: "s3cret-key" } })).api?.key, "s3cret-key");
+    const path = await configFile({ api: { key: 12345678 } });
+    await assert.rejects(loadConfig({ configPath: path }), (error: Error) => {
+      assert.match(error.message, /api\.key/);
+      assert.doesNotMatch(error.message, /12345678/);
+      return true;
     });
   });
 

@@ -3,6 +3,7 @@ import { before } from "node:test";
 import { promisify } from "node:util";
 import type { RedisCluster, RedisServer } from "../../src/devrel/redis-servers.js";
 import { redisCluster, redisServer, skipWithoutRedis } from "../helpers/redis.js";
+import { apiSuite } from "./api-semantics.js";
 import { historySuite } from "./history-semantics.js";
 import { presenceSuite } from "./presence-semantics.js";
 import { requestSuite } from "./request-semantics.js";
@@ -51,3 +52,4 @@ const processes = [
 for (const [i, [mode, skipped, flush]] of modes.entries()) historySuite(mode, skipped, flush, processes[i]);
 for (const [i, [mode, skipped]] of modes.entries()) presenceSuite(mode, skipped, processes[i]);
 for (const [i, [mode, skipped]] of modes.entries()) requestSuite(mode, skipped, processes[i]);
+for (const [mode, skipped] of modes) apiSuite(mode, skipped);

@@ -24,6 +24,7 @@ const message: fc.Arbitrary<NodeMessage> = fc.oneof(
     body: fc.oneof(
       fc.record({ type: fc.constant("send" as const), owner, delivery }),
       fc.record({ type: fc.constant("reply" as const), token: text, from: text, data }),
+      fc.record({ type: fc.constant("disconnect" as const), key: text }),
     ),
   }),
   fc.record({
@@ -39,6 +40,10 @@ const message: fc.Arbitrary<NodeMessage> = fc.oneof(
       fc.record({
         type: fc.constant("reply" as const),
         outcome: fc.constantFrom("accepted" as const, "unknown" as const),
+      }),
+      fc.record({
+        type: fc.constant("disconnect" as const),
+        closed: fc.integer({ min: 0, max: 0xffffffff }),
       }),
     ),
   }),
@@ -56,7 +61,8 @@ function comparable(value: unknown): unknown {
 function dataOf(message: NodeMessage): Data | undefined {
   if (message.type === "publish") return message.delivery.data;
   if (message.type === "answer") return undefined;
-  return message.body.type === "send" ? message.body.delivery.data : message.body.data;
+  if (message.body.type === "send") return message.body.delivery.data;
+  return message.body.type === "reply" ? message.body.data : undefined;
 }
 
 describe("messages between nodes (the envelope every adapter carries)", () => {

@@ -6,7 +6,11 @@ const HEALTHY: AdapterHealth = { fields: { dist: "local" } };
 const NODE_ID = "local";
 
 /** One node, no peers: the local registry is the whole truth, so nothing crosses machines. */
-export function localAdapter({ events }: Pick<AdapterContext, "events">): Adapter {
+export function localAdapter({
+  events,
+  url,
+}: Pick<AdapterContext, "events"> & Partial<AdapterContext>): Adapter {
+  const startedAt = Date.now();
   const history = new LocalHistory((delivery) => events.publication(delivery));
   const presence = new LocalPresence((notice, about) => events.notice(notice, about), NODE_ID);
   return {
@@ -26,6 +30,7 @@ export function localAdapter({ events }: Pick<AdapterContext, "events">): Adapte
     },
     history,
     presence,
+    nodes: () => [{ nodeId: NODE_ID, url, startedAt, ...events.stats() }],
     health: () => HEALTHY,
     close: async () => history.close(),
   };

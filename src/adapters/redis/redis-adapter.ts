@@ -7,6 +7,7 @@ import { RedisNames } from "./keys.js";
 import { closeWithin, type RedisLink } from "./link.js";
 import { withUnavailableFaults } from "./link-faults.js";
 import { Membership } from "./membership.js";
+import { liveNodes } from "./node-directory.js";
 import { RedisOwnerRegistry } from "./owner-records.js";
 import { RedisBackplane } from "./redis-backplane.js";
 import { RedisHistory } from "./redis-history.js";
@@ -129,6 +130,7 @@ export async function startRedisAdapter(
     backplane,
     history: new RedisHistory(link, names, () => membership.nodeId),
     presence,
+    nodes: () => liveNodes(link, names),
     health() {
       if (!link.isUp()) return REDIS_DOWN;
       return membership.mayDeliver() ? REDIS_UP : FENCED;
