@@ -11,6 +11,7 @@ import type { BenchReport } from "./report/bench-report.js";
 import { commit, machine, versionOf } from "./report/environment.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { writeResults } from "./report/write-results.js";
+import { REQUEST_REPLY, runRequestReply } from "./request-reply/section.js";
 import { runSlowConsumer } from "./scenarios/slow-consumer.js";
 import { SYSTEMS, type SystemId } from "./systems/systems.js";
 
@@ -23,6 +24,7 @@ const SECTIONS = [
   "redis",
   "slow-consumer",
   "cross-node",
+  "request-reply",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -117,6 +119,15 @@ if (has("cross-node")) {
   crossNode = crossNodeReport(crossNodeConfig, await runCrossNode(crossNodeConfig, log));
 }
 
+let requestReply: BenchReport["requestReply"];
+if (has("request-reply")) {
+  log("request/reply and the HTTP API (WEST-TS and NATS)");
+  requestReply = await runRequestReply(
+    { ...REQUEST_REPLY, repeats: values.quick ? 1 : REQUEST_REPLY.repeats },
+    log,
+  );
+}
+
 const selected = SYSTEMS.filter((system) => systems.includes(system.id));
 const fanoutSizes = config.fanout.subscribers.map((s) => s.toLocaleString("en-US")).join(", ");
 const notes = [
@@ -158,6 +169,7 @@ const report: BenchReport = {
   ...(redisModes === undefined ? {} : { redisModes }),
   ...(slowConsumer === undefined ? {} : { slowConsumer }),
   ...(crossNode === undefined ? {} : { crossNode }),
+  ...(requestReply === undefined ? {} : { requestReply }),
   notes,
   failures,
 };

@@ -3,6 +3,7 @@ import type { CaseResult } from "../harness/records.js";
 import type { SuiteConfig } from "../harness/suite-config.js";
 import type { ScenarioResult } from "../in-process.js";
 import type { ModeResult } from "../redis-modes.js";
+import type { RequestReplyReport } from "../request-reply/section.js";
 import type { SlowConsumerResult } from "../scenarios/slow-consumer.js";
 
 /** Everything one `npm run bench` measured: written as JSON, and rendered as markdown and SVG. */
@@ -24,6 +25,8 @@ export interface BenchReport {
   slowConsumer?: SlowConsumerResult[];
   /** Five systems of 3 server processes each (WEST-TS on Redis and Redis Cluster, Socket.IO, NATS). */
   crossNode?: CrossNodeReport;
+  /** Request/reply round trips (WEST-TS and NATS, one node and two), and the HTTP API's publish. */
+  requestReply?: RequestReplyReport;
   notes: string[];
   /** One line per failed case, also printed; a run with any makes `npm run bench` exit non-zero. */
   failures: string[];

@@ -5,6 +5,7 @@ import type {
   ScenarioCase,
 } from "../harness/records.js";
 import type { ModeResult } from "../redis-modes.js";
+import { requestReplyMarkdown } from "../request-reply/report.js";
 import { SYSTEMS } from "../systems/systems.js";
 import type { BenchReport } from "./bench-report.js";
 import { crossNodeSection } from "./cross-node-markdown.js";
@@ -335,6 +336,7 @@ export function renderMarkdown(report: BenchReport): string {
     ...redisTable(report),
     ...slowConsumerTable(report),
     ...crossNodeSection(report.crossNode),
+    ...(report.requestReply === undefined ? [] : requestReplyMarkdown(report.requestReply)),
     "## Notes",
     "",
     ...limitNotes(report),
