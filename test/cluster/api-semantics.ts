@@ -32,7 +32,12 @@ export function apiSuite(mode: Mode, skip: string | false = false): void {
   describe(`the HTTP API across three nodes: ${mode.name}`, { skip }, () => {
     let nodes: WestNode[];
     before(async () => {
-      nodes = await mode.start({ port: 0, host: "127.0.0.1", api: { key: KEY } });
+      nodes = await mode.start({
+        port: 0,
+        host: "127.0.0.1",
+        api: { key: KEY },
+        channels: [{ match: "api.room.>", history: { size: 10, ttlSeconds: 60 }, presence: true }],
+      });
     });
     after(async () => {
       await Promise.all([...new Set(nodes)].map((node) => node?.stop()));
@@ -93,6 +98,65 @@ export function apiSuite(mode: Mode, skip: string | false = false): void {
       );
       for (const socket of kicked) assert.equal(await socket.closedWith(5000), 4003);
       assert.equal(spared.closeCode, undefined);
+    });
+
+    it("presence and history through one node's API cover subscribers and publishes on every node", async () => {
+      const channel = `api.room.${fresh("r")}`;
+      const members = await Promise.all(nodes.map((node, i) => connect(wsUrl(node), "json", `member${i}`)));
+      for (const member of members)
+        assert.equal(
+          (await command(member, { event: "subscribe", channel })).event,
+          "subscription_succeeded",
+        );
+      for (const [i, node] of nodes.entries()) await api(node, "publish", { channel, data: `m${i}` });
+      const [n1, n2, n3] = nodes as [WestNode, WestNode, WestNode];
+      const presence = await api(n3, "presence", { channel });
+      assert.deepEqual(presence.body.data, Object.fromEntries(members.map((_, i) => [`member${i}`, 1])));
+      const history = await api(n2, "history", { channel, limit: 10 });
+      assert.equal(history.status, 200);
+      assert.deepEqual(
+        (history.body.data as Body[]).map((item) => item.data),
+        nodes.map((_, i) => `m${i}`),
+      );
+      assert.equal(
+        (await api(n1, "history", { channel: "api.plain", limit: 1 })).body.event,
+        "history_failed",
+      );
+    });
+
+    it("a batch through one node's API keeps its order at subscribers on every node; a wrong key or a bad body is refused", async () => {
+      const channel = fresh("batch");
+      const readers = await Promise.all(
+        nodes.map((node, i) => connect(wsUrl(node), "json", `batch-reader${i}`)),
+      );
+      for (const reader of readers)
+        assert.equal(
+          (await command(reader, { event: "subscribe", channel })).event,
+          "subscription_succeeded",
+        );
+      const commands = Array.from({ length: 100 }, (_, i) => ({ event: "publish", channel, data: i }));
+      const { status, body } = await api(nodes[2] as WestNode, "batch", { commands });
+      assert.equal(status, 200);
+      assert.equal((body.replies as Body[]).length, 100);
+      for (const reader of readers) {
+        await reader.until(() => reader.received.length >= 100, 5000, "100 deliveries");
+        assert.deepEqual(
+          reader.received.map((frame) => json(frame).data),
+          commands.map((c) => c.data),
+        );
+      }
+      const wrongKey = await fetch(`${nodes[0]?.url}/api/publish`, {
+        method: "POST",
+        headers: { authorization: "apikey nope" },
+        body: JSON.stringify({ channel, data: 1 }),
+      });
+      assert.equal(wrongKey.status, 401);
+      const badBody = await fetch(`${nodes[1]?.url}/api/publish`, {
+        method: "POST",
+        headers: { authorization: `apikey ${KEY}` },
+        body: "{",
+      });
+      assert.equal(badBody.status, 400);
     });
 
     it("info lists every node of the system, from any node", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { describe, it } from "node:test";
+import { delayedAdapter } from "../helpers/delayed-adapter.js";
 import { capturingLogger } from "../helpers/log-capture.js";
 import { sample, scrape } from "../helpers/scrape.js";
 import { connect, listeningNode, type TestSocket, tryUpgrade } from "../helpers/ws-client.js";
@@ -278,6 +279,22 @@ describe("the HTTP API (local mode, real HTTP)", () => {
     const refused = await tryUpgrade(node.wsUrl, "/websocket/json/api");
     assert.ok("status" in refused && refused.status === 400, JSON.stringify(refused));
     assert.throws(() => node.client("api"), /invalid client key/);
+  });
+
+  it("503 with the internal_error when the node cannot complete the command", async () => {
+    const node = await listeningNode({
+      api: { key: KEY },
+      adapter: delayedAdapter({ hang: true }),
+      commandTimeoutMs: 100,
+    });
+    const url = node.url as string;
+    assert.deepEqual(await api(url, "publish", { channel: "c", data: 1, id: 1 }), {
+      status: 503,
+      body: { event: "internal_error", from: "west", channel: "c", id: 1, reason: "timed out" },
+    });
+    const batch = await api(url, "batch", { commands: [{ event: "publish", channel: "c", data: 1 }] });
+    assert.equal(batch.status, 200, "a batch is 200 whatever its replies say");
+    assert.equal((batch.body.replies as Body[])[0]?.event, "internal_error");
   });
 
   it("/metrics counts API requests by command and status", async () => {
