@@ -10,6 +10,11 @@ const nextProtocol = (protocol: ProtocolName) =>
   PROTOCOL_NAMES[(PROTOCOL_NAMES.indexOf(protocol) + 1) % PROTOCOL_NAMES.length] as ProtocolName;
 /** Commands each good client keeps in flight. */
 const WINDOW = 8;
+/**
+ * Commands each good client sends per second at most: well under the node's default command rate (10,000 per
+ * socket), as a well-behaved client stays (unpaced, a fast node let them reach it and be refused).
+ */
+const MAX_COMMANDS_PER_SECOND = 4_000;
 
 /** Message number `n` of `key` as data of its protocol's own kind: text, json, binary (not UTF-8). */
 function payload(protocol: ProtocolName, key: string, n: number): unknown {
@@ -44,6 +49,8 @@ class GoodClient {
   readonly key: string;
   /** Messages published (and as many sent): numbers 0 .. sent-1. */
   sent = 0;
+  private secondStartedAt = 0;
+  private sentThisSecond = 0;
   /** Deliveries from good senders that arrived in order. */
   received = 0;
   /** Deliveries from others (a fuzz frame that happened to name a good channel). */
@@ -82,6 +89,7 @@ class GoodClient {
 
   /** Publishes and sends the next message, once fewer than WINDOW commands are in flight. */
   async step(stallMs: number): Promise<void> {
+    await this.paced(2);
     await this.socket?.until(() => this.expectedReplies.length < WINDOW, stallMs, `${this.key}'s replies`);
     if (this.socket?.closeCode !== undefined)
       throw new Error(`${this.key}: closed with ${this.socket.closeCode}`);
@@ -91,6 +99,21 @@ class GoodClient {
       { event: "send", channel: p2pChannel(nextProtocol(this.protocol)), data },
       "sending_succeeded",
     );
+  }
+
+  /** Waits, if need be, until `commands` more stay within MAX_COMMANDS_PER_SECOND in this second. */
+  private async paced(commands: number): Promise<void> {
+    const now = Date.now();
+    if (now - this.secondStartedAt >= 1000) {
+      this.secondStartedAt = now;
+      this.sentThisSecond = 0;
+    }
+    if (this.sentThisSecond + commands > MAX_COMMANDS_PER_SECOND) {
+      await new Promise((resolve) => setTimeout(resolve, this.secondStartedAt + 1000 - now));
+      this.secondStartedAt = Date.now();
+      this.sentThisSecond = 0;
+    }
+    this.sentThisSecond += commands;
   }
 
   async settled(stallMs: number): Promise<void> {
