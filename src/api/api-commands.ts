@@ -112,7 +112,7 @@ async function runOne(core: Core, event: string, fields: Fields, text: string): 
 
 /** The command the body makes, and who it is from; or the bad_request that refuses it. */
 function prepare(event: string, fields: Fields, text: string): { command: Command; from: string } | Reply {
-  const { from = API_KEY } = fields;
+  const from = fields.from ?? API_KEY;
   if (typeof from !== "string" || !isValidName(from, Number.MAX_SAFE_INTEGER) || from === "west")
     return badRequest("from is not a valid key");
   const decoded = commandFromFields({ ...fields, event }, text);

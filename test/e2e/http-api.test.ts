@@ -68,6 +68,8 @@ describe("the HTTP API (local mode, real HTTP)", () => {
       channel: "news",
       data: { headline: "hi" },
     });
+    await api(node.url as string, "publish", { channel: "news", data: "null from", from: null });
+    assert.equal(json(await reader.take()).from, "api", "from: null is absent, as in the JSON protocol");
     await api(node.url as string, "publish", {
       channel: "news",
       data: "AAE=",
