@@ -77,16 +77,20 @@ export function serveApi(
   return true;
 }
 
+/** The configured key's digest, made once per key rather than once per request. */
+let wanted: { key: string; digest: Buffer } | undefined;
+
 /** Compared in constant time: digests of equal length, whatever the lengths of the keys. */
 function hasKey(request: IncomingMessage, key: string): boolean {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^apikey (.+)$/i.exec(header);
   if (match === null) return false;
-  const given = createHash("sha256")
-    .update(match[1] as string)
-    .digest();
-  const wanted = createHash("sha256").update(key).digest();
-  return timingSafeEqual(given, wanted);
+  if (wanted?.key !== key) wanted = { key, digest: sha256(key) };
+  return timingSafeEqual(sha256(match[1] as string), wanted.digest);
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
 }
 
 /** The body as text, or the status that refuses it: 413 past `maxBodyBytes`, 408 past `bodyTimeoutMs`. */

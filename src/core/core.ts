@@ -75,13 +75,13 @@ export class Core {
       (nodeId, message) => this.adapters.current.backplane.direct(nodeId, message),
       (body) => this.serve(body),
       this.logger,
+      options.commandTimeoutMs,
     );
     this.pointToPoint = new PointToPoint(
       this.adapters,
       this.nodeRequests,
       this.counters,
       this.logger,
-      options.commandTimeoutMs,
       atLimit,
     );
     this.requestReply = new RequestReply(
@@ -90,15 +90,12 @@ export class Core {
       this.nodeRequests,
       this.counters,
       this.logger,
-      options.commandTimeoutMs,
       options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
     );
-    this.admin = new SystemAdmin(
-      this.adapters,
-      this.nodeRequests,
-      { disconnect: (key) => this.disconnectHere(key), stats: () => this.stats() },
-      options.commandTimeoutMs,
-    );
+    this.admin = new SystemAdmin(this.adapters, this.nodeRequests, {
+      disconnect: (key) => this.disconnectHere(key),
+      stats: () => this.stats(),
+    });
     this.features = options.features ?? ChannelFeatures.NONE;
     this.pubSub = new PubSub(this.adapters, this.counters, atLimit, this.features);
     this.historyReads = new HistoryReads(

@@ -24,11 +24,20 @@ export class NodeRequests {
   private readonly waiting = new Map<number, (answer: AnswerBody | NoAnswer) => void>();
   private lastId = 0;
 
+  /**
+   * How long a request waits for its answer unless told otherwise: three quarters of the command timeout, so that
+   * the command that made it can still answer its client with what the silence means.
+   */
+  readonly askTimeoutMs: number;
+
   constructor(
     private readonly direct: DirectSend,
     private readonly serve: Serve,
     private readonly logger: Logger,
-  ) {}
+    commandTimeoutMs: number,
+  ) {
+    this.askTimeoutMs = Math.max(1, Math.floor((commandTimeoutMs * 3) / 4));
+  }
 
   /** Requests in flight (their waiters); 0 once every request has ended. */
   get inFlight(): number {
@@ -36,7 +45,7 @@ export class NodeRequests {
   }
 
   /** Sends `body` to `nodeId` and resolves to its answer, or to why none came within `timeoutMs`. */
-  ask(nodeId: string, body: RequestBody, timeoutMs: number): Promise<AnswerBody | NoAnswer> {
+  ask(nodeId: string, body: RequestBody, timeoutMs = this.askTimeoutMs): Promise<AnswerBody | NoAnswer> {
     this.lastId = this.lastId >= MAX_REQUEST_ID ? 1 : this.lastId + 1;
     const requestId = this.lastId;
     return new Promise<AnswerBody | NoAnswer>((resolve, reject) => {

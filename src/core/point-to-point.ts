@@ -29,7 +29,6 @@ export class PointToPoint {
     private readonly requests: NodeRequests,
     private readonly counters: Counters,
     private readonly logger: Logger,
-    private readonly commandTimeoutMs: number,
     /** Whether a session holds as many channels as it may (counted and logged when it does). */
     private readonly atLimit: (session: Session, channel: string) => boolean,
   ) {}
@@ -174,8 +173,7 @@ export class PointToPoint {
 
   /** Asks `owner`'s node to deliver: its outcome, or why no answer came. */
   private async offer(owner: Owner, delivery: Delivery): Promise<SendOutcome | NoAnswer> {
-    const askMs = Math.max(1, Math.floor((this.commandTimeoutMs * 3) / 4));
-    const answer = await this.requests.ask(owner.nodeId, { type: "send", owner, delivery }, askMs);
+    const answer = await this.requests.ask(owner.nodeId, { type: "send", owner, delivery });
     if (typeof answer !== "object") return answer;
     // An answer of another kind is no answer to this request.
     return answer.type === "send" ? answer.outcome : "timeout";

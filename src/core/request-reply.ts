@@ -54,15 +54,9 @@ export class RequestReply {
     private readonly requests: NodeRequests,
     private readonly counters: Counters,
     private readonly logger: Logger,
-    private readonly commandTimeoutMs: number,
     /** Requests one connection may have pending; past it, `request_failed`. */
     private readonly maxPendingPerSession: number,
   ) {}
-
-  /** Requests pending on this node. */
-  get size(): number {
-    return this.pending.size;
-  }
 
   /**
    * Starts a request (its channel, data and timeout already checked): undefined once it is on its way, its
@@ -110,12 +104,11 @@ export class RequestReply {
     if (nodeId === undefined || nodeId === registry.nodeId)
       return reply("reply_failed", token, id, "unknown or expired token");
     const body: ReplyRequest = { type: "reply", token, from: session.key, data };
-    const askMs = Math.max(1, Math.floor((this.commandTimeoutMs * 3) / 4));
-    return this.requests.ask(nodeId, body, askMs).then((answer) => {
+    return this.requests.ask(nodeId, body).then((answer) => {
       if (answer === "timeout")
         throw new Fault(
           "no answer from the requester's node",
-          `no answer from the requester's node ${nodeId} within ${askMs} ms`,
+          `no answer from the requester's node ${nodeId} within ${this.requests.askTimeoutMs} ms`,
         );
       if (answer === "unreachable") return reply("reply_failed", token, id, "requester gone");
       return answer.type === "reply" && answer.outcome === "accepted"

@@ -21,7 +21,6 @@ export class SystemAdmin {
     private readonly adapters: AdapterCalls,
     private readonly requests: NodeRequests,
     private readonly local: LocalNode,
-    private readonly commandTimeoutMs: number,
   ) {}
 
   /**
@@ -33,12 +32,9 @@ export class SystemAdmin {
     const others = (await this.nodes()).filter(({ nodeId }) => nodeId !== self);
     let closed = this.local.disconnect(key);
     let complete = true;
-    const askMs = Math.max(1, Math.floor((this.commandTimeoutMs * 3) / 4));
     await Promise.all(
       others.map(async ({ nodeId }) => {
-        const answer = await this.requests
-          .ask(nodeId, { type: "disconnect", key }, askMs)
-          .catch(() => "failed");
+        const answer = await this.requests.ask(nodeId, { type: "disconnect", key }).catch(() => "failed");
         if (answer === "unreachable") return;
         if (typeof answer === "object" && answer.type === "disconnect") closed += answer.closed;
         else complete = false;

@@ -18,7 +18,7 @@ const serveNothing: Serve = () => {
 };
 
 function nodeRequests(direct: ConstructorParameters<typeof NodeRequests>[0], serve = serveNothing) {
-  return new NodeRequests(direct, serve, capturingLogger().logger);
+  return new NodeRequests(direct, serve, capturingLogger().logger, 2000);
 }
 
 /** An answer from node b, as its backplane would hand it over. */
@@ -70,6 +70,11 @@ describe("requests to other nodes (correlation id, timeout, cleanup)", () => {
     } finally {
       mock.timers.reset();
     }
+  });
+
+  it("a request waits three quarters of the command timeout unless told otherwise", () => {
+    assert.equal(nodeRequests(recordingDirect().direct).askTimeoutMs, 1500);
+    assert.equal(new NodeRequests(() => true, serveNothing, capturingLogger().logger, 1).askTimeoutMs, 1);
   });
 
   it("an answer that comes after its request timed out is dropped and changes nothing", async () => {
@@ -125,7 +130,7 @@ describe("requests to other nodes (correlation id, timeout, cleanup)", () => {
   it("a request this node cannot serve is logged and left unanswered (the asker times out), never thrown", async () => {
     const { sent, direct } = recordingDirect();
     const { logger, lines } = capturingLogger();
-    const requests = new NodeRequests(direct, serveNothing, logger);
+    const requests = new NodeRequests(direct, serveNothing, logger, 2000);
     requests.receive("a", { type: "request", requestId: 7, body: send(1) });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(sent, []);
