@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type WebSocket from "ws";
 import type { Frame, FrameSink } from "../systems/dialect.js";
 
@@ -19,6 +20,7 @@ export class BenchConnection implements FrameSink {
   strayReplies = 0;
   private readonly waiting: Waiter[] = [];
   private closedReason: string | undefined;
+  private corked = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -29,7 +31,7 @@ export class BenchConnection implements FrameSink {
   }
 
   send(frame: Frame): void {
-    this.ws.send(frame);
+    this.write(frame);
   }
 
   /** Sends a request; resolves on its success reply, rejects on a failure reply or a close. */
@@ -37,7 +39,7 @@ export class BenchConnection implements FrameSink {
     if (this.closedReason !== undefined) return Promise.reject(new Error(this.closedReason));
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.ws.send(frame);
+      this.write(frame);
     });
   }
 
@@ -55,6 +57,24 @@ export class BenchConnection implements FrameSink {
 
   get closed(): string | undefined {
     return this.closedReason;
+  }
+
+  /**
+   * What a turn sends goes out in one socket write, as client libraries that buffer their output do (nats.js,
+   * engine.io's write buffer): one system call per frame would make the load generator, on the same 2 cores as
+   * the servers, the busiest process of a run and what it measures.
+   */
+  private write(frame: Frame): void {
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (!this.corked && socket !== undefined) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    this.ws.send(frame);
   }
 
   private fail(reason: string): void {
