@@ -44,10 +44,32 @@ console.log("delivered");
 
 /** A TypeScript user of the package: the types resolve, and are not \`any\`. */
 const CONSUMER = `import { startWest, type WestNode } from "west-ts";
+import { WestClient, type WestMessage } from "west-ts/client";
 
 // @ts-expect-error port is a number or false
 export const wrong = () => startWest({ port: "8080" });
 export const node: Promise<WestNode> = startWest({ port: false });
+// @ts-expect-error the SDK speaks json or pb
+export const wrongClient = () => new WestClient("ws://127.0.0.1:1", { protocol: "text" });
+export const client = new WestClient("ws://127.0.0.1:1", { key: "k" });
+export const subscribe = () => client.subscribe("c", (m: WestMessage) => m.from.length);
+`;
+
+/** The client SDK from the installed package, in Node with the ws package, against a node of its own. */
+const SDK_EXAMPLE = `import WebSocket from "ws";
+import { startWest } from "west-ts";
+import { WestClient } from "west-ts/client";
+
+const node = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent" });
+const url = node.url.replace(/^http/, "ws");
+const client = new WestClient(url, { key: "sdk", WebSocket, protocol: "pb" });
+await client.connect();
+const received = new Promise((resolve) => client.subscribe("news", (m) => resolve(m)));
+await client.publish("news", "hello");
+const m = await received;
+console.log(m.from, new TextDecoder().decode(m.data));
+client.close();
+await node.stop();
 `;
 
 interface PackResult {
@@ -74,7 +96,7 @@ describe("the npm package", () => {
   });
   after(() => rm(temp, { recursive: true, force: true }));
 
-  it("npm pack ships the build of src, web/, docs/*.md, message.proto, README.md and LICENSE, nothing else", (t) => {
+  it("npm pack ships the build of src, web/ (with the SDK's browser build), docs/*.md, message.proto, README.md and LICENSE, nothing else", (t) => {
     const paths = pack.files.map((file) => file.path);
     const extra = paths.filter(
       (path) =>
@@ -88,7 +110,16 @@ describe("the npm package", () => {
       [],
       "tests, benchmarks, results or source maps",
     );
-    for (const path of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "web/index.html", "LICENSE"])
+    for (const path of [
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/main.js",
+      "dist/sdk/index.js",
+      "dist/sdk/index.d.ts",
+      "web/index.html",
+      "web/client/west-client.js",
+      "LICENSE",
+    ])
       assert.ok(paths.includes(path), `${path} is missing`);
     assert.ok(paths.includes("docs/protocol.md") || !existsSync(join(REPO, "docs", "protocol.md")), "docs");
     t.diagnostic(`${pack.entryCount} files, ${pack.size} B packed, ${pack.unpackedSize} B unpacked`);
@@ -96,6 +127,11 @@ describe("the npm package", () => {
 
   it("installed from the tarball, the README's embedding example delivers a send", async () => {
     await runExample(app);
+  });
+
+  it("installed from the tarball, the client SDK (west-ts/client) talks to a node", async () => {
+    await writeFile(join(app, "sdk.mjs"), SDK_EXAMPLE);
+    assert.equal((await run(process.execPath, ["sdk.mjs"], app)).trim(), "sdk hello");
   });
 
   it("installed from the tarball, its types resolve for a TypeScript user", async () => {
@@ -137,6 +173,10 @@ describe("the npm package", () => {
       const proto = await fetch(`http://127.0.0.1:${port}/vendor/message.proto`);
       assert.equal(proto.status, 200, "the web client's message.proto");
       await proto.body?.cancel();
+      const bundle = await fetch(`http://127.0.0.1:${port}/client/west-client.js`);
+      assert.equal(bundle.status, 200, "the SDK's browser build");
+      assert.match(bundle.headers.get("content-type") ?? "", /javascript/);
+      assert.match(await bundle.text(), /WestClient/);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status, 200);
       await health.body?.cancel();
