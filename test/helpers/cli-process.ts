@@ -141,6 +141,19 @@ export async function startWestProcess(
   return { west, port: (JSON.parse(line) as { port: number }).port };
 }
 
+/** `west start --config CONFIG` on one Redis, with a short heartbeat so that a killed node is found dead soon. */
+export function startWestOnRedis(
+  config: string,
+  redisUrl: string,
+  heartbeatTtlMs: number,
+  port = 0,
+): Promise<{ west: CliProcess; port: number }> {
+  return startWestProcess([
+    ...["--config", config, "--port", String(port), "--dist", "redis", "--redis", redisUrl],
+    ...["--redis-heartbeat-ttl-ms", String(heartbeatTtlMs)],
+  ]);
+}
+
 /** A loopback port held busy until the test file ends: a node told to use it cannot start. */
 export async function busyPort(): Promise<number> {
   const server: Server = createServer();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { RedisServer } from "../../src/devrel/redis-servers.js";
-import { type CliProcess, startWestProcess } from "../helpers/cli-process.js";
+import { startWestOnRedis } from "../helpers/cli-process.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import { next, Received, sdkClient, sleep } from "./sdk-helpers.js";
 
@@ -28,19 +28,7 @@ describe("the SDK when its node dies (kill -9), on Redis", { skip: skipWithoutRe
     );
   });
 
-  const startNode = (port = 0): Promise<{ west: CliProcess; port: number }> =>
-    startWestProcess([
-      "--config",
-      config,
-      "--port",
-      String(port),
-      "--dist",
-      "redis",
-      "--redis",
-      redis.url,
-      "--redis-heartbeat-ttl-ms",
-      String(HEARTBEAT_TTL_MS),
-    ]);
+  const startNode = (port = 0) => startWestOnRedis(config, redis.url, HEARTBEAT_TTL_MS, port);
   const url = (port: number) => `ws://127.0.0.1:${port}`;
 
   it("a node killed and started again on its port: the client comes back, re-registers and resubscribes", async () => {
