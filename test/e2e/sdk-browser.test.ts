@@ -9,10 +9,25 @@ import { launchBrowser, skipWithoutBrowser } from "../helpers/browser.js";
 import { freePort, startWestOnRedis, startWestProcess } from "../helpers/cli-process.js";
 import { redisServer, skipWithoutRedis } from "../helpers/redis.js";
 import { SdkPage } from "../helpers/sdk-page.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { TEST_SECRET, token } from "../helpers/tokens.js";
 import { listeningNode } from "../helpers/ws-client.js";
 
 const HEARTBEAT_TTL_MS = 1500;
+
+/** An init script that counts the page's pending timers (setTimeout not yet run nor cleared). */
+const COUNT_TIMERS = `{
+  const live = new Set();
+  const set = window.setTimeout.bind(window);
+  const clear = window.clearTimeout.bind(window);
+  window.setTimeout = (callback, ms, ...args) => {
+    const id = set((...given) => { live.delete(id); callback(...given); }, ms, ...args);
+    live.add(id);
+    return id;
+  };
+  window.clearTimeout = (id) => { live.delete(id); clear(id); };
+  window.liveTimers = () => live.size;
+}`;
 const ws = (url: string) => url.replace(/^http/, "ws");
 
 /** A Node-side client of the SDK, for the other end of what the page does. */
@@ -169,6 +184,39 @@ describe("the client SDK in Chromium, from /client/west-client.js", {
     assert.deepEqual(log.states.at(-1), ["closed", "disconnected", 4003]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual((await page.log()).states.at(-1), ["closed", "disconnected", 4003]);
+    await page.close();
+  });
+
+  it("1,000 reconnects leave no listener, timer or memory behind in the page", async (t) => {
+    const node = await listeningNode({ allowedOrigins: ["*"] });
+    const proxy = await TcpProxy.start(node.port as number);
+    const page = await browser.newPage();
+    await page.addInitScript({ content: COUNT_TIMERS });
+    const client = await SdkPage.open(
+      browser,
+      node.url as string,
+      [proxy.url],
+      { key: "cycler", reconnect: { minDelayMs: 1, maxDelayMs: 2 }, quiet: true },
+      page,
+    );
+    await client.subscribe("cycle");
+    await client.registerEcho("cycle.owner");
+    // One cycle first, so that what is made once (pools, caches) is made before the baseline.
+    proxy.cut();
+    await client.untilSubscribed(2);
+    const before = await client.footprint();
+    for (let cycle = 1; cycle <= 1000; cycle++) {
+      proxy.cut();
+      await client.untilSubscribed(2 + cycle);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const afterCycles = await client.footprint();
+    assert.equal(afterCycles.listeners, before.listeners);
+    assert.ok(afterCycles.timers <= before.timers, `timers ${before.timers} -> ${afterCycles.timers}`);
+    const grown = afterCycles.heap - before.heap;
+    t.diagnostic(`before ${JSON.stringify(before)}, after 1,000 reconnects ${JSON.stringify(afterCycles)}`);
+    assert.ok(grown < 512 * 1024, `heap grew by ${grown} bytes`);
+    assert.equal(proxy.accepted, 1002);
     await page.close();
   });
 

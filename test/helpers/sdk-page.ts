@@ -5,6 +5,8 @@ export interface PageLog {
   states: [state: string, reason: string | null, code: number | null][];
   received: { channel: string; from: string; data: unknown; offset: number | null }[];
   subscribed: { channel: string; recovered: boolean }[];
+  /** subscription_succeeded seen in all (kept also when the log is quiet). */
+  subscribedCount: number;
   errors: string[];
 }
 
@@ -13,6 +15,10 @@ export interface PageClientOptions {
   protocol?: "json" | "pb";
   /** Tokens come from the test, through a function the page calls before every connection attempt. */
   tokens?: () => Promise<string>;
+  /** Record nothing but counts (for a leak check, where a growing log would be the leak). */
+  quiet?: boolean;
+  /** Reconnect delays (default 20-200 ms). */
+  reconnect?: { minDelayMs: number; maxDelayMs: number };
 }
 
 /** The page's globals that the harness sets. */
@@ -21,6 +27,7 @@ interface Harness {
   // biome-ignore lint/suspicious/noExplicitAny: the SDK as the page imported it, untyped in the page
   westClient: any;
   testToken?: () => Promise<string>;
+  westQuiet: boolean;
 }
 
 /**
@@ -36,31 +43,35 @@ export class SdkPage {
     origin: string,
     urls: string[],
     options: PageClientOptions,
+    page?: Page,
   ): Promise<SdkPage> {
-    const page = await browser.newPage();
+    page ??= await browser.newPage();
     await page.goto(`${origin}/healthz`);
     if (options.tokens !== undefined) await page.exposeFunction("testToken", options.tokens);
     const settings = {
       key: options.key,
       protocol: options.protocol ?? "json",
       withTokens: options.tokens !== undefined,
+      reconnect: options.reconnect ?? { minDelayMs: 20, maxDelayMs: 200 },
+      quiet: options.quiet === true,
     };
     await page.evaluate(
       async ({ urls, settings }) => {
         const harness = globalThis as unknown as Harness;
         const build = "/client/west-client.js";
         const { WestClient } = await import(build);
-        const log: PageLog = { states: [], received: [], subscribed: [], errors: [] };
+        const log: PageLog = { states: [], received: [], subscribed: [], subscribedCount: 0, errors: [] };
         harness.westLog = log;
+        harness.westQuiet = settings.quiet;
         const client = new WestClient(urls, {
           key: settings.key,
           protocol: settings.protocol,
-          reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+          reconnect: settings.reconnect,
           ...(settings.withTokens ? { getToken: () => (harness.testToken as () => Promise<string>)() } : {}),
         });
         harness.westClient = client;
         client.on("state", (state: string, info?: { reason: string; code?: number }) =>
-          log.states.push([state, info?.reason ?? null, info?.code ?? null]),
+          settings.quiet ? undefined : log.states.push([state, info?.reason ?? null, info?.code ?? null]),
         );
         client.on("error", (error: unknown) => log.errors.push(String(error)));
         void client.connect().catch(() => undefined);
@@ -74,7 +85,7 @@ export class SdkPage {
   async subscribe(channel: string, recover = false): Promise<void> {
     await this.page.evaluate(
       ({ channel, recover }) => {
-        const { westClient, westLog } = globalThis as unknown as Harness;
+        const { westClient, westLog, westQuiet: quiet } = globalThis as unknown as Harness;
         const subscription = westClient.subscribe(
           channel,
           (m: { from: string; data: unknown; offset?: number }) =>
@@ -86,9 +97,10 @@ export class SdkPage {
             }),
           { recover },
         );
-        subscription.on("subscribed", (info: { recovered: boolean }) =>
-          westLog.subscribed.push({ channel, recovered: info.recovered }),
-        );
+        subscription.on("subscribed", (info: { recovered: boolean }) => {
+          westLog.subscribedCount++;
+          if (!quiet) westLog.subscribed.push({ channel, recovered: info.recovered });
+        });
         return subscription.ready.then(() => undefined);
       },
       { channel, recover },
@@ -112,6 +124,31 @@ export class SdkPage {
       },
       { channel, data },
     );
+  }
+
+  /** Waits, in the page, until `count` subscription_succeeded have been seen in all. */
+  async untilSubscribed(count: number): Promise<void> {
+    await this.page.waitForFunction(
+      (count) => (globalThis as unknown as Harness).westLog.subscribedCount >= count,
+      count,
+      { polling: 5, timeout: 15_000 },
+    );
+  }
+
+  /** Listeners on the client, timers the page has pending, and the JS heap after a full GC (bytes). */
+  async footprint(): Promise<{ listeners: number; timers: number; heap: number }> {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    await cdp.send("HeapProfiler.collectGarbage");
+    const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+    await cdp.detach();
+    const counts = await this.page.evaluate(() => {
+      const harness = globalThis as unknown as Harness & { liveTimers?: () => number };
+      return {
+        listeners: harness.westClient.listenerCount() as number,
+        timers: harness.liveTimers?.() ?? -1,
+      };
+    });
+    return { ...counts, heap: usedSize };
   }
 
   log(): Promise<PageLog> {

@@ -153,7 +153,7 @@ describe("the SDK across dropped connections (a proxy that cuts them)", () => {
     ]);
   });
 
-  it("1,000 reconnects leave no listener, timer or memory behind", async () => {
+  it("1,000 reconnects leave no listener, timer or memory behind", async (t) => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     const proxy = await TcpProxy.start(port);
@@ -181,6 +181,7 @@ describe("the SDK across dropped connections (a proxy that cuts them)", () => {
     assert.equal(afterCycles.listeners, before.listeners);
     assert.ok(afterCycles.timers <= before.timers, `timers ${before.timers} -> ${afterCycles.timers}`);
     const grown = afterCycles.heap - before.heap;
+    t.diagnostic(`before ${JSON.stringify(before)}, after 1,000 reconnects ${JSON.stringify(afterCycles)}`);
     assert.ok(grown < 4 * 1024 * 1024, `heap grew by ${grown} bytes`);
     assert.equal(proxy.accepted, 1002);
   });
