@@ -1,9 +1,11 @@
-// WEST-TS web client: one WebSocket to /websocket/{text|json|pb}/{key}[?token=...], a control panel, the
-// connection's channels and an event log. The wire formats are described in docs/protocol.md; each protocol below
-// turns a command into a frame and a received frame back into the common message fields (event, channel, from,
-// id, data, and `reason` on failures when the server gives one).
+// WEST-TS web client: a control panel, the connection's channels and an event log. JSON and protobuf go through
+// the client SDK (docs/client.md), which reconnects by itself, makes the page's registrations and subscriptions
+// again (subscriptions recovering what they missed) and hands every frame to the log; the text protocol, which the
+// SDK does not speak, is one WebSocket of the page's own. The wire formats are described in docs/protocol.md.
 // This page's URL may carry ?token=JWT (fills Token) and ?server=http://host:port (another node than the one
 // that served the page; that node's allowedOrigins must list this page's origin).
+
+import { WestClient } from "/client/west-client.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -114,7 +116,6 @@ function parseTextFrame(frame) {
 }
 
 const textProtocol = {
-  usesIds: false,
   encode({ event, channel, data }) {
     if (event === "ping") return "ping";
     const words = [TEXT_VERBS[event], channel];
@@ -125,49 +126,19 @@ const textProtocol = {
   describe: (frame) => frame,
 };
 
-const jsonProtocol = {
-  usesIds: true,
-  encode: (command) => JSON.stringify(command),
-  decode(frame) {
-    const message = JSON.parse(frame);
-    if (message.encoding === "base64") message.data = `base64:${message.data}`;
-    else if (message.data !== undefined && typeof message.data !== "string")
-      message.data = JSON.stringify(message.data);
-    return message;
-  },
-  describe: (frame) => frame,
-};
+/** How a frame of the SDK's connection shows in the log: JSON as its text, protobuf as bytes. */
+function describeFrame(frame) {
+  if (typeof frame === "string") return frame;
+  const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : frame;
+  return `binary, ${bytes.length} bytes: ${hex(bytes)}`;
+}
 
-const PbMessage = new protobuf.Type("Message")
-  .add(new protobuf.Field("event", 1, "string", "required"))
-  .add(new protobuf.Field("channel", 2, "string", "optional"))
-  .add(new protobuf.Field("from", 3, "string", "optional"))
-  .add(new protobuf.Field("id", 4, "string", "optional"))
-  .add(new protobuf.Field("data", 5, "bytes", "optional"))
-  .add(new protobuf.Field("reason", 12, "string", "optional"));
-new protobuf.Root().add(PbMessage);
-
-const pbProtocol = {
-  usesIds: true,
-  encode({ data, ...fields }) {
-    const message = data === undefined ? fields : { ...fields, data: utf8Encoder.encode(data) };
-    return PbMessage.encode(message).finish();
-  },
-  decode(frame) {
-    // The server answers a text frame on this endpoint with the text frame `bad_encoding`.
-    if (typeof frame === "string") return { event: frame, from: "west" };
-    const message = PbMessage.toObject(PbMessage.decode(new Uint8Array(frame)));
-    if (message.data !== undefined) message.data = bytesAsText(message.data);
-    return message;
-  },
-  describe(frame) {
-    if (typeof frame === "string") return `text frame: ${frame}`;
-    const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : frame;
-    return `binary, ${bytes.length} bytes: ${hex(bytes)}`;
-  },
-};
-
-const PROTOCOLS = { text: textProtocol, json: jsonProtocol, pb: pbProtocol };
+/** A message's data as the log shows it: text as is, bytes as UTF-8 when they are, other values as JSON. */
+function shownData(data) {
+  if (data === undefined || typeof data === "string") return data;
+  if (data instanceof Uint8Array) return bytesAsText(data);
+  return JSON.stringify(data);
+}
 
 // ---- names ----
 
@@ -232,8 +203,9 @@ function nodeOrigin() {
 }
 
 /**
- * The open (or opening) connection: { ws, protocol, settings, nextId, opened, closedByUser, pending }, or
- * null. `pending` lists the commands sent and not yet answered, oldest first.
+ * The open (or opening) connection, or null: the text protocol's { kind: "text", ws, settings, opened,
+ * closedByUser, pending } (`pending`: the commands sent and not yet answered, oldest first), or the SDK's
+ * { kind: "sdk", client, settings, opened, registrations, subscriptions } (channel -> the SDK's object).
  */
 let connection = null;
 /** The settings of the last attempt, for Reconnect. */
@@ -266,6 +238,13 @@ function websocketUrl(settings, hideToken = false) {
 
 function connect(settings) {
   if (connection !== null) return;
+  attempts++;
+  lastSettings = settings;
+  if (settings.protocol === "text") connectText(settings);
+  else connectSdk(settings);
+}
+
+function connectText(settings) {
   const url = websocketUrl(settings);
   const shownUrl = websocketUrl(settings, true);
   let ws;
@@ -276,17 +255,7 @@ function connect(settings) {
     return;
   }
   ws.binaryType = "arraybuffer";
-  attempts++;
-  lastSettings = settings;
-  connection = {
-    ws,
-    protocol: PROTOCOLS[settings.protocol],
-    settings,
-    nextId: 1,
-    opened: false,
-    closedByUser: false,
-    pending: [],
-  };
+  connection = { kind: "text", ws, settings, opened: false, closedByUser: false, pending: [] };
   ws.addEventListener("open", () => onOpen(ws));
   ws.addEventListener("message", (event) => onFrame(ws, event.data));
   ws.addEventListener("close", (event) => onClose(ws, event));
@@ -313,12 +282,12 @@ function onFrame(ws, frame) {
   if (connection?.ws !== ws) return;
   let message;
   try {
-    message = connection.protocol.decode(frame);
+    message = textProtocol.decode(frame);
   } catch (error) {
-    logNote("error", `could not read a frame (${error.message}): ${connection.protocol.describe(frame)}`);
+    logNote("error", `could not read a frame (${error.message}): ${frame}`);
     return;
   }
-  logMessage("in", message, connection.protocol.describe(frame));
+  logMessage("in", message, frame);
   trackChannels(message, answeredCommand(message));
 }
 
@@ -327,8 +296,7 @@ function onClose(ws, { code, reason }) {
   const { opened, closedByUser, settings } = connection;
   connection = null;
   clearChannels();
-  const meaning = CLOSE_CODES[code] ?? "closed";
-  const details = `code ${code}, ${reason && reason !== meaning ? `${meaning}: ${reason}` : meaning}`;
+  const details = closeDetails(code, reason);
   if (closedByUser) {
     setState("disconnected", "Disconnected", `Disconnected (${details}).`, { code });
     logNote("info", `connection closed, ${details}`);
@@ -343,6 +311,12 @@ function onClose(ws, { code, reason }) {
     });
     explainRefusal(settings, attempts);
   }
+}
+
+/** "code 1001, the server is shutting down", with the close frame's reason when it says more. */
+function closeDetails(code, reason) {
+  const meaning = CLOSE_CODES[code] ?? "closed";
+  return `code ${code}, ${reason && reason !== meaning ? `${meaning}: ${reason}` : meaning}`;
 }
 
 /** Fetches the admission check (the same URL, no upgrade) and shows its status and body. */
@@ -409,18 +383,202 @@ function showHint(hint) {
 function disconnect() {
   if (connection === null) return;
   connection.closedByUser = true;
-  connection.ws.close(1000, "bye");
+  if (connection.kind === "text") {
+    connection.ws.close(1000, "bye");
+    return;
+  }
+  connection.client.close();
+  connection = null;
+  clearChannels();
+  setState("disconnected", "Disconnected", "Disconnected (code 1000, normal closure).", { code: 1000 });
+  logNote("info", "connection closed, code 1000, normal closure");
 }
 
-/** Sends one command; JSON and protobuf commands carry an id that their reply brings back. */
+/** Sends one command: as a text frame, or through the SDK (whose frames the log shows as they go). */
 function transmit(fields) {
   if (connection?.opened !== true) return;
-  const { protocol } = connection;
-  const command = protocol.usesIds ? { ...fields, id: String(connection.nextId++) } : fields;
-  const frame = protocol.encode(command);
+  if (connection.kind === "sdk") {
+    sdkCommand(connection, fields);
+    return;
+  }
+  const frame = textProtocol.encode(fields);
   connection.ws.send(frame);
-  connection.pending.push(command);
-  logMessage("out", command, protocol.describe(frame));
+  connection.pending.push(fields);
+  logMessage("out", fields, frame);
+}
+
+// ---- the SDK's connection (JSON and protobuf) ----
+
+function connectSdk(settings) {
+  const shownUrl = websocketUrl(settings, true);
+  const client = new WestClient(server.replace(/^http/, "ws"), {
+    protocol: settings.protocol,
+    ...(settings.key === "" ? {} : { key: settings.key }),
+    ...(settings.token === "" ? {} : { token: settings.token }),
+  });
+  const own = {
+    kind: "sdk",
+    client,
+    settings,
+    opened: false,
+    unreachable: false,
+    registrations: new Map(),
+    subscriptions: new Map(),
+  };
+  connection = own;
+  client.on("frame", (direction, message, frame) => {
+    if (connection === own)
+      logMessage(direction, { ...message, data: shownData(message.data) }, describeFrame(frame));
+  });
+  client.on("state", (state, info) => {
+    if (connection === own) sdkState(own, state, info, shownUrl);
+  });
+  client.on("error", (error) => logNote("error", error instanceof Error ? error.message : String(error)));
+  setState("connecting", "Connecting…", `Connecting to ${shownUrl}…`);
+  logNote("info", `connecting to ${shownUrl}`);
+  client.connect().catch(() => undefined);
+}
+
+/** The SDK's connection states as the page shows them; while it reconnects by itself, the page says so. */
+function sdkState(own, state, info, shownUrl) {
+  const { settings } = own;
+  if (state === "connected") {
+    const who = `${keyOf(settings)} (${settings.protocol})`;
+    setState("connected", `Connected as ${keyOf(settings)}`, `Connected to ${server} as ${who}.`);
+    logNote(
+      "info",
+      own.opened ? `reconnected as ${who}; its channels are being made again` : `connected as ${who}`,
+    );
+    if (!own.opened) ui.channel.focus();
+    own.opened = true;
+    own.unreachable = false;
+    return;
+  }
+  if (state === "connecting") {
+    // While nothing answers, the page keeps saying so rather than flashing each attempt.
+    if (own.opened && !own.unreachable)
+      setState("connecting", "Reconnecting…", `Reconnecting to ${shownUrl}…`, {
+        code: ui.state.dataset.code,
+      });
+    return;
+  }
+  if (state === "disconnected" && info?.reason === "refused") {
+    // A refused upgrade will be refused again: stop, and ask the node why (with its reason in words).
+    own.client.close();
+    connection = null;
+    clearChannels();
+    setState("disconnected", "Not connected", "Could not connect; asking the node why…", { error: true });
+    explainRefusal(settings, attempts);
+    return;
+  }
+  if (state === "disconnected" && info?.reason === "keepalive") {
+    setState("connecting", "Reconnecting…", "The connection went silent; reconnecting…", { error: true });
+    logNote("error", "the connection went silent (no answer to a ping); reconnecting");
+    return;
+  }
+  if (state === "disconnected" && info?.code === undefined) {
+    if (own.unreachable) return;
+    own.unreachable = true;
+    const text = `No answer from ${server}: is the node running, and does it allow this page's origin? Trying again…`;
+    setState("connecting", "Unreachable", text, { error: true });
+    logNote("error", text);
+    return;
+  }
+  if (state === "disconnected") {
+    const details = closeDetails(info.code, "");
+    setState("connecting", `Disconnected (${info.code})`, `Disconnected: ${details}. Reconnecting…`, {
+      code: info.code,
+      error: true,
+    });
+    logNote("error", `connection closed, ${details}; reconnecting`);
+    return;
+  }
+  if (state === "closed" && info !== undefined) {
+    connection = null;
+    clearChannels();
+    const details = closeDetails(info.code, "");
+    setState("disconnected", `Disconnected (${info.code})`, `Disconnected: ${details}.`, {
+      code: info.code,
+      error: true,
+    });
+    logNote("error", `connection closed, ${details}`);
+  }
+}
+
+/** Runs a command of the control panel on the SDK's client; the replies show in the log as frames. */
+function sdkCommand(own, { event, channel, data }) {
+  const { client } = own;
+  const shownInLog = () => undefined;
+  switch (event) {
+    case "ping":
+      return void client.ping().catch(shownInLog);
+    case "send":
+      return void client.send(channel, data).catch(shownInLog);
+    case "publish":
+      return void client.publish(channel, data).catch(shownInLog);
+    case "register":
+      return sdkRegister(own, channel);
+    case "subscribe":
+      return sdkSubscribe(own, channel);
+    case "unregister":
+    case "unsubscribe": {
+      const held = event === "unregister" ? own.registrations : own.subscriptions;
+      const made = held.get(channel);
+      if (made === undefined) {
+        logNote(
+          "warn",
+          `${channel}: this page has not ${event === "unregister" ? "registered" : "subscribed"} it`,
+        );
+        return;
+      }
+      held.delete(channel);
+      removeChannel(event === "unregister" ? channels.registrations : channels.subscriptions, channel);
+      (event === "unregister" ? made.unregister() : made.unsubscribe()).catch(shownInLog);
+    }
+  }
+}
+
+/** A registration that the SDK keeps: claimed again after every reconnect until it is lost or unregistered. */
+function sdkRegister(own, channel) {
+  if (own.registrations.has(channel)) {
+    logNote("warn", `${channel}: this page has registered it already (and keeps it across reconnects)`);
+    return;
+  }
+  const registration = own.client.register(channel);
+  own.registrations.set(channel, registration);
+  const forget = () => {
+    if (own.registrations.get(channel) === registration) own.registrations.delete(channel);
+    removeChannel(channels.registrations, channel);
+  };
+  registration.on("registered", () => addChannel(channels.registrations, channel));
+  registration.on("registration_lost", forget);
+  registration.on("error", forget);
+}
+
+/** A subscription that the SDK keeps, recovering after a reconnect what was published meanwhile. */
+function sdkSubscribe(own, channel) {
+  if (own.subscriptions.has(channel)) {
+    logNote("warn", `${channel}: this page has subscribed it already (and keeps it across reconnects)`);
+    return;
+  }
+  const subscription = own.client.subscribe(channel, () => undefined, { recover: true });
+  own.subscriptions.set(channel, subscription);
+  let again = false;
+  subscription.on("subscribed", ({ recovered, offset }) => {
+    addChannel(channels.subscriptions, channel);
+    if (again && offset !== undefined)
+      logNote(
+        recovered ? "info" : "warn",
+        recovered
+          ? `${channel}: subscribed again, with what was published meanwhile`
+          : `${channel}: subscribed again; what was published meanwhile could not be recovered`,
+      );
+    again = true;
+  });
+  subscription.on("error", () => {
+    if (own.subscriptions.get(channel) === subscription) own.subscriptions.delete(channel);
+    removeChannel(channels.subscriptions, channel);
+  });
 }
 
 function runCommand(event, channel = ui.channel.value.trim()) {

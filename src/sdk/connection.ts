@@ -43,6 +43,8 @@ export interface ConnectionEvents {
   /** A connection that was open has ended; `state` follows. */
   lost(info: CloseInfo): void;
   error(error: unknown): void;
+  /** Every frame written or read, with what it holds (for tools that show the traffic). */
+  frame(direction: "out" | "in", message: Wire, frame: string | Uint8Array | ArrayBuffer): void;
 }
 
 /**
@@ -89,7 +91,9 @@ export class Connection {
   }
 
   send(message: Wire): void {
-    this.socket?.send(this.options.codec.encode(message));
+    const frame = this.options.codec.encode(message);
+    this.socket?.send(frame);
+    this.events.frame("out", message, frame);
   }
 
   /** Closes for good: no reconnect after this. */
@@ -169,6 +173,7 @@ export class Connection {
       this.events.error(error);
       return;
     }
+    this.events.frame("in", message, frame as string | ArrayBuffer);
     this.events.message(message);
   }
 

@@ -1,5 +1,6 @@
 export type { BackoffOptions } from "./backoff.js";
 export type { CloseReason } from "./close-reasons.js";
+export type { Wire } from "./codecs/wire.js";
 export type { CloseInfo, ConnectionState, KeepaliveOptions } from "./connection.js";
 export { WestError, type WestErrorCode } from "./errors.js";
 export type { WestMessage, WestReply } from "./message.js";

@@ -73,6 +73,7 @@ type ClientEvents = {
   state(state: ConnectionState, info: CloseInfo | undefined): void;
   registration_lost(channel: string, reason: string | undefined): void;
   error(error: unknown): void;
+  frame(direction: "out" | "in", message: Wire, frame: string | Uint8Array | ArrayBuffer): void;
 };
 
 /** Failures worth trying again on the same connection a little later. */
@@ -244,6 +245,7 @@ export class WestClient extends Emitter<ClientEvents> {
       message: (message) => this.received(message),
       lost: () => this.lost(),
       error: (error) => this.emit("error", error),
+      frame: (direction, message, frame) => this.emit("frame", direction, message, frame),
     });
     this.connection.start();
   }

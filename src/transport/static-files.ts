@@ -1,17 +1,14 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import { extname, join, normalize, sep } from "node:path";
 import { packagePath } from "../package-root.js";
 
 /** The browser client, served at `/` (the `web/` folder of the package). */
 export const WEB_ROOT = packagePath("web");
 
-const require = createRequire(import.meta.url);
-/** Files served from dependencies, so that the page needs no CDN. */
+/** Files served from elsewhere in the package: the protobuf schema, for clients in any language. */
 const VENDOR: Record<string, string> = {
-  "/vendor/protobuf.min.js": require.resolve("protobufjs/dist/light/protobuf.min.js"),
   "/vendor/message.proto": packagePath("src", "protocols", "message.proto"),
 };
 

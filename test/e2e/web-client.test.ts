@@ -3,6 +3,7 @@ import { after, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
 import { startWest, type WestNode } from "../../src/index.js";
 import { launchBrowser, openWebClient, skipWithoutBrowser, type WebClientPage } from "../helpers/browser.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { TEST_SECRET, token } from "../helpers/tokens.js";
 import { listeningNode } from "../helpers/ws-client.js";
 
@@ -223,13 +224,78 @@ describe("the web client's connection, channels and layout in a real browser", {
       await allowed.connect("visitor", "json");
     });
 
-    it("a node restart on the same port: disconnected with 1001 and its meaning, then Reconnect connects again", async () => {
+    it("JSON and protobuf (the SDK): a node restart shows 1001, and the page reconnects and subscribes again by itself", async () => {
       let restarting: WestNode = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent" });
       after(() => restarting.stop());
       const { port } = restarting;
       const client = await openWebClient(browser, restarting.url as string);
       client.expectConsoleErrors(/WebSocket connection to .* failed/, /Failed to load resource/);
       await client.connect("survivor", "pb");
+      await client.run("subscribe", "updates");
+      await client.expectReceived("subscription_succeeded", "updates");
+
+      await restarting.stop();
+      await client.page.locator('[data-testid="connection-state"][data-code="1001"]').waitFor();
+      assert.match((await client.page.getByTestId("state-text").textContent()) ?? "", /1001.*shutting down/);
+      await client.entries({ direction: "note" }).filter({ hasText: "code 1001" }).waitFor();
+      // While the node is down, the page says that nothing answers, and keeps trying.
+      await client.page.getByTestId("state-text").filter({ hasText: "No answer from" }).waitFor();
+      await client.expectStatus("connecting");
+      assert.deepEqual(await listed(client, "subscriptions"), ["updates"], "kept, to be made again");
+
+      restarting = await startWest({ port, host: "127.0.0.1", logLevel: "silent" });
+      await client.expectStatus("connected");
+      await client
+        .entries({ direction: "note" })
+        .filter({ hasText: "reconnected as survivor (pb)" })
+        .waitFor();
+      await client
+        .entries({ direction: "in", event: "subscription_succeeded", channel: "updates" })
+        .nth(1)
+        .waitFor();
+      await restarting.client("publisher").pub("updates", "after the restart");
+      assert.equal(await client.deliveredData("publisher", "updates"), "after the restart");
+    });
+
+    it("JSON (the SDK): a dropped connection comes back by itself and recovers what was published meanwhile", async () => {
+      const historic = await listeningNode({
+        allowedOrigins: ["*"],
+        channels: [{ match: "ticker", history: { size: 100, ttlSeconds: 60 } }],
+      });
+      const proxy = await TcpProxy.start(historic.port as number);
+      const client = await openWebClient(browser, historic.url as string, {
+        path: `/?server=${encodeURIComponent(`http://127.0.0.1:${proxy.port}`)}`,
+      });
+      await client.connect("watcher", "json");
+      await client.run("subscribe", "ticker");
+      await client.expectReceived("subscription_succeeded", "ticker");
+      const publisher = historic.client("ticker-source");
+      await publisher.pub("ticker", "one");
+      assert.equal(await client.deliveredData("ticker-source", "ticker"), "one");
+
+      proxy.refuse = true;
+      proxy.cut();
+      await client.expectStatus("connecting");
+      await publisher.pub("ticker", "two");
+      await publisher.pub("ticker", "three");
+      proxy.refuse = false;
+      await client.expectStatus("connected");
+      await client
+        .entries({ direction: "note" })
+        .filter({ hasText: "with what was published meanwhile" })
+        .waitFor();
+      const deliveries = client.entries({ direction: "in", event: "new_message", channel: "ticker" });
+      await deliveries.nth(2).waitFor();
+      assert.deepEqual(await deliveries.getByTestId("entry-data").allTextContents(), ["one", "two", "three"]);
+    });
+
+    it("text (the page's own WebSocket): a node restart on the same port shows 1001, then Reconnect connects again", async () => {
+      let restarting: WestNode = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent" });
+      after(() => restarting.stop());
+      const { port } = restarting;
+      const client = await openWebClient(browser, restarting.url as string);
+      client.expectConsoleErrors(/WebSocket connection to .* failed/, /Failed to load resource/);
+      await client.connect("survivor", "text");
       await client.run("subscribe", "updates");
       await client.expectReceived("subscription_succeeded", "updates");
 
@@ -246,7 +312,7 @@ describe("the web client's connection, channels and layout in a real browser", {
       restarting = await startWest({ port, host: "127.0.0.1", logLevel: "silent" });
       await client.click("reconnect");
       await client.expectStatus("connected");
-      assert.match((await client.page.getByTestId("state-text").textContent()) ?? "", /as survivor \(pb\)/);
+      assert.match((await client.page.getByTestId("state-text").textContent()) ?? "", /as survivor \(text\)/);
       await client.run("subscribe", "updates");
       await client.expectReceived("subscription_succeeded", "updates");
     });
