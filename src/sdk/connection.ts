@@ -160,8 +160,10 @@ export class Connection {
     this.lastFrameAt = Date.now();
     this.stableTimer = setTimeout(() => this.backoff.reset(), this.options.reconnect.stableAfterMs ?? 5_000);
     this.scheduleKeepalive(this.options.keepalive.intervalMs ?? 20_000);
-    this.setState("connected", undefined);
+    // Open first, so that the state is made again before anything a `connected` listener sends.
+    this.state = "connected";
     this.events.open();
+    this.events.state("connected", undefined);
   }
 
   private received(frame: unknown): void {

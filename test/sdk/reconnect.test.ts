@@ -72,6 +72,24 @@ describe("the SDK across dropped connections (a proxy that cuts them)", () => {
     await Promise.all([news.until(1), inbox.until(1)]);
   });
 
+  it("after a reconnect, the state is made again before what a connected listener sends", async () => {
+    const proxy = await TcpProxy.start(port);
+    const client = sdkClient(proxy.url, { key: "eager" });
+    const inbox = new Received();
+    await client.register("eager.inbox", inbox.handler).ready;
+    const outcomes: string[] = [];
+    client.on("state", (state) => {
+      if (state === "connected")
+        client.send("eager.inbox", "first thing").then(
+          (reply) => outcomes.push(reply.event),
+          (error: { code: string }) => outcomes.push(error.code),
+        );
+    });
+    proxy.cut();
+    await inbox.until(1);
+    assert.deepEqual(outcomes, ["sending_succeeded"]);
+  });
+
   it("publications missed while disconnected are recovered by offset: no gap, no duplicate", async () => {
     const proxy = await TcpProxy.start(port);
     const reader = sdkClient(proxy.url, { key: "reader" });
