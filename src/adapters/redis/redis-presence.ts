@@ -19,6 +19,13 @@ export class RedisPresence implements Presence {
   /** This node's entries, by channel: to keep the index, and to write them again under a new node id. */
   private readonly entries = new Map<string, Map<number, string>>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /**
+   * Leaves that Redis did not take (unreachable, or failing), by channel: field -> whether to notify. Tried again
+   * after a reconnect (before the joins are written again) and at every round of the reaper.
+   */
+  private readonly unfinishedLeaves = new Map<string, Map<string, boolean>>();
+  /** The node id this node's entries were last written under; its fields go when a new incarnation rewrites. */
+  private writtenUnder: string | undefined;
   private reaper: NodeJS.Timeout | undefined;
   private reaping = false;
 
@@ -34,13 +41,15 @@ export class RedisPresence implements Presence {
 
   join(channel: string, { sessionId, key }: PresenceEntry, notify: boolean): Promise<void> {
     return this.queued(channel, async () => {
-      const index = this.names.presenceIndex(this.nodeId());
+      const nodeId = this.nodeId();
+      const index = this.names.presenceIndex(nodeId);
       await this.link.command(index, ["SADD", index, channel]);
       await PRESENCE_JOIN.run(
         this.link,
         [this.names.presence(channel)],
-        [`${this.nodeId()}/${sessionId}`, key, notify ? "1" : "0", ...this.publication(channel)],
+        [`${nodeId}/${sessionId}`, key, notify ? "1" : "0", ...this.publication(channel)],
       );
+      this.writtenUnder = nodeId;
       let mine = this.entries.get(channel);
       if (mine === undefined) {
         mine = new Map();
@@ -52,19 +61,50 @@ export class RedisPresence implements Presence {
 
   leave(channel: string, { sessionId }: PresenceEntry, notify: boolean): Promise<void> {
     return this.queued(channel, async () => {
-      await PRESENCE_LEAVE.run(
-        this.link,
-        [this.names.presence(channel)],
-        [`${this.nodeId()}/${sessionId}`, notify ? "1" : "0", ...this.publication(channel)],
-      );
+      // Gone whatever Redis answers: a rewrite after a reconnect must not write this entry back.
       const mine = this.entries.get(channel);
       mine?.delete(sessionId);
-      if (mine !== undefined && mine.size === 0) {
-        this.entries.delete(channel);
-        const index = this.names.presenceIndex(this.nodeId());
-        await this.link.command(index, ["SREM", index, channel]);
+      if (mine !== undefined && mine.size === 0) this.entries.delete(channel);
+      const field = `${this.nodeId()}/${sessionId}`;
+      try {
+        await this.removeEntry(channel, field, notify);
+      } catch (error) {
+        const unfinished = this.unfinishedLeaves.get(channel) ?? new Map<string, boolean>();
+        this.unfinishedLeaves.set(channel, unfinished.set(field, notify));
+        throw error;
       }
+      await this.dropFromIndex(channel);
     });
+  }
+
+  /**
+   * Removes, without notices, the fields this node wrote under an earlier node id (a rewrite after a reconnect may
+   * have written them just before the node took a new id): no other node reaps an id the registry lost.
+   */
+  private async forgetIncarnation(nodeId: string): Promise<void> {
+    for (const channel of [...this.entries.keys()])
+      await this.queued(channel, async () => {
+        await PRESENCE_REAP.run(
+          this.link,
+          [this.names.presence(channel)],
+          [`${nodeId}/`, "0", ...this.publication(channel)],
+        );
+      });
+    const index = this.names.presenceIndex(nodeId);
+    await this.link.command(index, ["DEL", index]);
+  }
+
+  /** Leaves that Redis did not take, tried again; those that fail again wait for the next try. */
+  async retryLeaves(): Promise<void> {
+    for (const [channel, unfinished] of [...this.unfinishedLeaves])
+      await this.queued(channel, async () => {
+        for (const [field, notify] of [...unfinished]) {
+          await this.removeEntry(channel, field, notify);
+          unfinished.delete(field);
+        }
+        this.unfinishedLeaves.delete(channel);
+        await this.dropFromIndex(channel);
+      });
   }
 
   async members(channel: string): Promise<Members> {
@@ -72,8 +112,14 @@ export class RedisPresence implements Presence {
     return countMembers((await this.link.command(key, ["HVALS", key])) as string[]);
   }
 
-  /** Writes this node's entries again (a new node id, or a Redis that may have lost them); joins for new ones only. */
+  /**
+   * Writes this node's entries again (a new node id, or a Redis that may have lost them); joins for new ones only.
+   * The leaves Redis missed go first.
+   */
   async rewrite(): Promise<void> {
+    await this.retryLeaves();
+    const previous = this.writtenUnder;
+    if (previous !== undefined && previous !== this.nodeId()) await this.forgetIncarnation(previous);
     for (const [channel, mine] of [...this.entries])
       for (const [sessionId, key] of [...mine])
         await this.join(channel, { sessionId, key }, this.features.of(channel).joinLeave);
@@ -97,6 +143,7 @@ export class RedisPresence implements Presence {
     if (this.reaping) return;
     this.reaping = true;
     try {
+      await this.retryLeaves();
       const registry = this.names.registry();
       const [seconds, micros] = (await this.link.command(registry, ["TIME"])) as [string, string];
       const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -141,6 +188,21 @@ export class RedisPresence implements Presence {
       )) as number;
     await this.link.command(index, ["DEL", index]);
     if (removed > 0) this.logger.info({ deadNode: nodeId, removed }, "removed a dead node's presence");
+  }
+
+  private async removeEntry(channel: string, field: string, notify: boolean): Promise<void> {
+    await PRESENCE_LEAVE.run(
+      this.link,
+      [this.names.presence(channel)],
+      [field, notify ? "1" : "0", ...this.publication(channel)],
+    );
+  }
+
+  /** Takes `channel` out of this node's index once none of its entries there is left, nor a leave to finish. */
+  private async dropFromIndex(channel: string): Promise<void> {
+    if (this.entries.has(channel) || this.unfinishedLeaves.has(channel)) return;
+    const index = this.names.presenceIndex(this.nodeId());
+    await this.link.command(index, ["SREM", index, channel]);
   }
 
   /** The pub/sub channel a notice of `channel` goes on, the command for it, and the channel's name. */
