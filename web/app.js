@@ -422,6 +422,7 @@ function connectSdk(settings) {
     settings,
     opened: false,
     unreachable: false,
+    lastDrop: undefined,
     registrations: new Map(),
     subscriptions: new Map(),
   };
@@ -452,13 +453,16 @@ function sdkState(own, state, info, shownUrl) {
     if (!own.opened) ui.channel.focus();
     own.opened = true;
     own.unreachable = false;
+    own.lastDrop = undefined;
     return;
   }
   if (state === "connecting") {
     // While nothing answers, the page keeps saying so rather than flashing each attempt.
+    // After a drop, why it dropped stays in view (with its code) until the connection is back.
     if (own.opened && !own.unreachable)
-      setState("connecting", "Reconnecting…", `Reconnecting to ${shownUrl}…`, {
+      setState("connecting", "Reconnecting…", own.lastDrop ?? `Reconnecting to ${shownUrl}…`, {
         code: ui.state.dataset.code,
+        error: own.lastDrop !== undefined,
       });
     return;
   }
@@ -486,7 +490,8 @@ function sdkState(own, state, info, shownUrl) {
   }
   if (state === "disconnected") {
     const details = closeDetails(info.code, "");
-    setState("connecting", `Disconnected (${info.code})`, `Disconnected: ${details}. Reconnecting…`, {
+    own.lastDrop = `Disconnected: ${details}. Reconnecting…`;
+    setState("connecting", `Disconnected (${info.code})`, own.lastDrop, {
       code: info.code,
       error: true,
     });
