@@ -2,7 +2,7 @@
 // serves at /client/west-client.js, and the protobuf runtime in a chunk of its own that only `protocol: "pb"`
 // loads. With --size, prints the JSON-only build's size (the entry file, gzipped) and fails over the budget.
 // Usage: node scripts/bundle-client.mjs [--outdir DIR] [--size]
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -13,7 +13,7 @@ const BUDGET_BYTES = 10 * 1024;
 const { values } = parseArgs({ options: { outdir: { type: "string" }, size: { type: "boolean" } } });
 const outdir = values.outdir ?? new URL("../web/client", import.meta.url).pathname;
 await rm(outdir, { recursive: true, force: true });
-const result = await build({
+await build({
   entryPoints: { "west-client": new URL("../src/sdk/index.ts", import.meta.url).pathname },
   bundle: true,
   format: "esm",
@@ -25,13 +25,10 @@ const result = await build({
   chunkNames: "chunks/[name]-[hash]",
   legalComments: "none",
   logLevel: "warning",
-  write: true,
 });
 
 if (values.size) {
-  const entry = result.outputFiles?.find((file) => file.path.endsWith("/west-client.js"));
-  const { readFile } = await import("node:fs/promises");
-  const code = entry?.contents ?? (await readFile(`${outdir}/west-client.js`));
+  const code = await readFile(`${outdir}/west-client.js`);
   const gzipped = gzipSync(code, { level: 9 }).length;
   const line = {
     file: "west-client.js",

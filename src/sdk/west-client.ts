@@ -87,6 +87,7 @@ const CONNECTION_ENDED = new Set(["disconnected", "closed"]);
  */
 export class WestClient extends Emitter<ClientEvents> {
   private readonly options: WestClientOptions;
+  private readonly commandTimeoutMs: number;
   private readonly urls: string[];
   private readonly commands: Commands;
   private connection: Connection | undefined;
@@ -111,6 +112,7 @@ export class WestClient extends Emitter<ClientEvents> {
     if (this.urls.length === 0) throw new TypeError("WestClient needs at least one URL");
     for (const url of this.urls) new URL(url);
     this.options = options;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.commands = new Commands((message) => this.write(message));
     this.retryDelays = new Backoff({ minDelayMs: 250, maxDelayMs: 2_000 });
   }
@@ -250,7 +252,7 @@ export class WestClient extends Emitter<ClientEvents> {
     this.connection.start();
   }
 
-  private run(message: Wire, timeoutMs = this.options.commandTimeoutMs ?? 10_000): Promise<Wire> {
+  private run(message: Wire, timeoutMs = this.commandTimeoutMs): Promise<Wire> {
     if (this.closed) return Promise.reject(new WestError("closed"));
     return this.commands.run(message, timeoutMs);
   }
@@ -301,7 +303,7 @@ export class WestClient extends Emitter<ClientEvents> {
     const command = subscription.command();
     const recovering = command.offset !== undefined;
     subscription.state = "subscribing";
-    this.commands.run(command, this.options.commandTimeoutMs ?? 10_000).then(
+    this.commands.run(command, this.commandTimeoutMs).then(
       (reply) => {
         if (this.subscriptions.get(subscription.channel) === subscription)
           subscription.confirmed(reply, recovering);
@@ -320,7 +322,7 @@ export class WestClient extends Emitter<ClientEvents> {
 
   private claim(registration: Registration): void {
     registration.state = "registering";
-    this.commands.run(registration.command(), this.options.commandTimeoutMs ?? 10_000).then(
+    this.commands.run(registration.command(), this.commandTimeoutMs).then(
       () => {
         if (this.registrations.get(registration.channel) === registration) registration.confirmed();
       },
@@ -351,28 +353,31 @@ export class WestClient extends Emitter<ClientEvents> {
     );
   }
 
-  private async unsubscribe(subscription: Subscription): Promise<void> {
-    if (this.subscriptions.get(subscription.channel) !== subscription) return;
-    this.subscriptions.delete(subscription.channel);
-    this.cancelRetry(subscription);
-    subscription.ended();
-    if (this.connection?.isOpen !== true) return;
-    await this.undo({ event: "unsubscribe", channel: subscription.channel }, "subscription_not_found");
+  private unsubscribe(subscription: Subscription): Promise<void> {
+    return this.release(this.subscriptions, subscription, "unsubscribe", "subscription_not_found");
   }
 
-  private async unregister(registration: Registration): Promise<void> {
-    if (this.registrations.get(registration.channel) !== registration) return;
-    this.registrations.delete(registration.channel);
-    this.cancelRetry(registration);
-    registration.ended();
-    if (this.connection?.isOpen !== true) return;
-    await this.undo({ event: "unregister", channel: registration.channel }, "registration_not_found");
+  private unregister(registration: Registration): Promise<void> {
+    return this.release(this.registrations, registration, "unregister", "registration_not_found");
   }
 
-  /** Unsubscribes or unregisters on the node: already undone, or undone by the connection's end, is done. */
-  private async undo(command: Wire, alreadyUndone: string): Promise<void> {
+  /**
+   * Ends a subscription or registration here, then on the node if connected: already undone there, or undone by
+   * the connection's end, is done.
+   */
+  private async release<T extends Subscription | Registration>(
+    held: Map<string, T>,
+    target: T,
+    event: "unsubscribe" | "unregister",
+    alreadyUndone: string,
+  ): Promise<void> {
+    if (held.get(target.channel) !== target) return;
+    held.delete(target.channel);
+    this.cancelRetry(target);
+    target.ended();
+    if (this.connection?.isOpen !== true) return;
     try {
-      await this.run(command);
+      await this.run({ event, channel: target.channel });
     } catch (error) {
       const code = (error as WestError).code;
       if (code !== alreadyUndone && !CONNECTION_ENDED.has(code)) throw error;

@@ -8,10 +8,16 @@ import type { ProtocolName } from "../../src/protocols/codec.js";
 import { MessageType } from "../../src/protocols/pb.js";
 import { Wakeup } from "./wakeup.js";
 
-/** A node listening on a free loopback port, stopped when the test file ends. */
+/** A node listening on a free loopback port, stopped when the test (or the file) ends. */
 export async function listeningNode(options: WestOptions = {}): Promise<WestNode & { wsUrl: string }> {
-  const node = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent", ...options });
+  const node = await startListening(options);
   after(() => node.stop());
+  return node;
+}
+
+/** A node listening on a free loopback port, with its ws:// URL; whoever starts it stops it. */
+export async function startListening(options: WestOptions = {}): Promise<WestNode & { wsUrl: string }> {
+  const node = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent", ...options });
   return Object.assign(node, { wsUrl: (node.url as string).replace(/^http/, "ws") });
 }
 

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import WebSocket from "ws";
-import { startWest, type WestNode } from "../../src/index.js";
+import type { WestNode } from "../../src/index.js";
 import type { WestOptions } from "../../src/options.js";
 import { WestClient, type WestClientOptions, WestError, type WestMessage } from "../../src/sdk/index.js";
 import { Wakeup } from "../helpers/wakeup.js";
+import { startListening } from "../helpers/ws-client.js";
 
 /**
  * An SDK client on `ws` with test-sized delays, connecting unless told not to; closed when the test (or the file)
@@ -75,8 +76,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export function sharedNode(options: WestOptions = {}): () => WestNode & { wsUrl: string } {
   let node: (WestNode & { wsUrl: string }) | undefined;
   before(async () => {
-    const started = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent", ...options });
-    node = Object.assign(started, { wsUrl: (started.url as string).replace(/^http/, "ws") });
+    node = await startListening(options);
   });
   after(() => node?.stop());
   return () => {
