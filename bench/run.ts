@@ -13,6 +13,8 @@ import { renderMarkdown } from "./report/markdown.js";
 import { writeResults } from "./report/write-results.js";
 import { REQUEST_REPLY, runRequestReply } from "./request-reply/section.js";
 import { runSlowConsumer } from "./scenarios/slow-consumer.js";
+import { QUICK_STORM, STORM, type StormConfig } from "./storm/config.js";
+import { runStorm } from "./storm/section.js";
 import { SYSTEMS, type SystemId } from "./systems/systems.js";
 
 const SECTIONS = [
@@ -25,15 +27,17 @@ const SECTIONS = [
   "slow-consumer",
   "cross-node",
   "request-reply",
+  "storm",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `npm run bench [-- options]
-  --quick              the reduced suite (about 2 minutes): fanout to 100 and 1,000, 2,000 connections, no Redis
+  --quick              the reduced suite (about 2.5 minutes): fanout to 100 and 1,000, 2,000 connections, a storm of 2,000, no Redis
   --only=a,b           sections to run: ${SECTIONS.join(", ")}
   --systems=a,b        systems to compare: ${SYSTEMS.map((system) => system.id).join(", ")}
   --cross-systems=a,b  systems of the cross-node section (3 server processes each): ${CROSS_SYSTEM_IDS.join(", ")}
-  --repeats=N          interleaved runs of each fanout and cross-node case (default 3; channels and p2p: 3, quick 1)
+  --repeats=N          interleaved runs of each fanout, cross-node and storm case (default 3; channels and p2p: 3, quick 1)
+  --storm-clients=N    clients of the reconnect storm (default 10,000; quick 2,000)
   --out=DIR            where results go (default bench/results)`;
 
 const { values } = parseArgs({
@@ -43,6 +47,7 @@ const { values } = parseArgs({
     systems: { type: "string" },
     "cross-systems": { type: "string" },
     repeats: { type: "string" },
+    "storm-clients": { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -76,11 +81,23 @@ const crossNodeConfig: CrossNodeConfig = {
   systems: list(values["cross-systems"], CROSS_SYSTEM_IDS, "cross-node system"),
   repeats: values.repeats === undefined ? (values.quick ? 1 : CROSS_NODE.repeats) : config.repeats,
 };
+const stormBase = values.quick ? QUICK_STORM : STORM;
+const stormClients =
+  values["storm-clients"] === undefined ? stormBase.clients : Number(values["storm-clients"]);
+if (!Number.isInteger(stormClients) || stormClients < 1)
+  throw new Error(`--storm-clients takes a whole number of clients, at least 1\n${USAGE}`);
+const stormConfig: StormConfig = {
+  ...stormBase,
+  systems,
+  clients: stormClients,
+  repeats: values.repeats === undefined ? stormBase.repeats : config.repeats,
+};
 const custom =
   values.only !== undefined ||
   values.systems !== undefined ||
   values["cross-systems"] !== undefined ||
-  values.repeats !== undefined;
+  values.repeats !== undefined ||
+  values["storm-clients"] !== undefined;
 const outDir = values.out ?? fileURLToPath(new URL("../../bench/results/", import.meta.url));
 const has = (section: Section) => sections.has(section) && !(values.quick && section === "redis");
 
@@ -128,6 +145,14 @@ if (has("request-reply")) {
   );
 }
 
+let storm: BenchReport["storm"];
+if (has("storm")) {
+  log(
+    `reconnect storm: ${stormConfig.clients.toLocaleString("en-US")} clients at once, without and with tokens`,
+  );
+  storm = await runStorm(stormConfig, log);
+}
+
 const selected = SYSTEMS.filter((system) => systems.includes(system.id));
 const fanoutSizes = config.fanout.subscribers.map((s) => s.toLocaleString("en-US")).join(", ");
 const notes = [
@@ -154,6 +179,11 @@ const failures = results
       .map(
         (result) => `across nodes, ${result.case.title} on ${result.systemLabel}: ${result.notes.join("; ")}`,
       ),
+  )
+  .concat(
+    (storm?.results ?? [])
+      .filter((result) => result.status === "failed")
+      .map((result) => `reconnect storm on ${result.label}, auth ${result.auth}: ${result.notes.join("; ")}`),
   );
 
 const report: BenchReport = {
@@ -170,6 +200,7 @@ const report: BenchReport = {
   ...(slowConsumer === undefined ? {} : { slowConsumer }),
   ...(crossNode === undefined ? {} : { crossNode }),
   ...(requestReply === undefined ? {} : { requestReply }),
+  ...(storm === undefined ? {} : { storm }),
   notes,
   failures,
 };

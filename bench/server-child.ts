@@ -12,20 +12,18 @@ import type { RunningBaseline } from "./baselines/ws-forwarder.js";
  * of one measured phase.
  */
 async function start(system: string | undefined): Promise<RunningBaseline> {
+  // Options beyond the defaults, as JSON in the next argument (e.g. the slow-consumer scenario's limits).
+  const options = JSON.parse(process.argv[3] ?? "{}");
   switch (system) {
     case "west": {
       const { startWest } = await import("../src/index.js");
-      // Options beyond the defaults, as JSON in the next argument (e.g. the slow-consumer scenario's limits).
-      const options = JSON.parse(process.argv[3] ?? "{}");
       const node = await startWest({ port: 0, host: "127.0.0.1", logLevel: "silent", ...options });
       return { port: node.port as number, stop: () => node.stop() };
     }
     case "ws-forwarder":
-      return (await import("./baselines/ws-forwarder.js")).startWsForwarder();
+      return (await import("./baselines/ws-forwarder.js")).startWsForwarder(options);
     case "socketio":
-      return (await import("./baselines/socketio-server.js")).startSocketIoServer(
-        process.argv[3] === undefined ? undefined : JSON.parse(process.argv[3]),
-      );
+      return (await import("./baselines/socketio-server.js")).startSocketIoServer(options);
     default:
       throw new Error(`unknown system ${system}`);
   }

@@ -82,6 +82,45 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   { key: "host", type: "string", default: DEFAULTS.host, description: "Address to listen on." },
   {
+    key: "tls.cert",
+    type: "path",
+    description:
+      "Serve `https://` and `wss://`: the certificate chain (PEM file; in a config file: relative to it), with " +
+      "`tls.key`. Both files are read again on SIGHUP; open connections stay.",
+  },
+  {
+    key: "tls.key",
+    type: "path",
+    description: "The private key (unencrypted PEM file) of `tls.cert`.",
+  },
+  {
+    key: "path",
+    type: "string",
+    forbidden: "?#%\\ ",
+    default: DEFAULTS.path,
+    description: "Where the WebSocket endpoints are: `PATH/{text|json|pb}/:key`.",
+  },
+  {
+    key: "httpPrefix",
+    type: "string",
+    forbidden: "?#%\\ ",
+    description:
+      "Where the other HTTP routes (web client, `/healthz`, `/metrics`, `/api/`) are: under this path " +
+      "(`/west`: `/west/healthz`). Default: the root.",
+  },
+  {
+    key: "webClient",
+    type: "boolean",
+    default: true,
+    description: "Serve the web client (under `httpPrefix`); `false` turns it off.",
+  },
+  {
+    key: "healthz",
+    type: "boolean",
+    default: true,
+    description: "Serve `/healthz` (under `httpPrefix`); `false` turns it off.",
+  },
+  {
     key: "logLevel",
     type: "choice",
     choices: LOG_LEVELS,
@@ -226,8 +265,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     type: "boolean",
     default: DEFAULTS.metrics,
     description:
-      "Serve Prometheus metrics (`west_*` and the process's) at `/metrics` on the HTTP port; `false` turns it " +
-      "off. `/healthz` is always served.",
+      "Serve Prometheus metrics (`west_*` and the process's) at `/metrics` (under `httpPrefix`); `false` turns " +
+      "it off.",
   },
   {
     key: "handshake",
@@ -456,6 +495,7 @@ export async function loadConfig(sources: ConfigSources): Promise<WestOptions> {
   const file = path === undefined ? undefined : await readConfigFile(resolve(path), namedBy);
   const values = resolveConfig({ flags: sources.flags ?? {}, env, file });
   checkRedisTarget(values);
+  checkTlsPair(values);
   return toWestOptions(values);
 }
 
@@ -633,6 +673,13 @@ function checkRedisTarget(values: ConfigValues): void {
   if (url && cluster)
     throw new ConfigError(
       "dist redis takes either redis.url (one Redis) or redis.cluster (Redis Cluster), not both",
+    );
+}
+
+function checkTlsPair(values: ConfigValues): void {
+  if (values.has("tls.cert") !== values.has("tls.key"))
+    throw new ConfigError(
+      "TLS needs both tls.cert (--tls-cert, WEST_TLS_CERT) and tls.key (--tls-key, WEST_TLS_KEY)",
     );
 }
 

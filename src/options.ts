@@ -1,4 +1,5 @@
-import type { IncomingMessage } from "node:http";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { ChannelRule } from "./core/channel-features.js";
 import type { PermissionsConfig } from "./core/permissions.js";
 import type { AdapterFactory } from "./core/seam.js";
@@ -6,10 +7,33 @@ import type { Logger, LogLevel } from "./log.js";
 
 /** Options of `startWest`. Every field has a default; the README's configuration table lists them. */
 export interface WestOptions {
-  /** HTTP/WebSocket port; 0 picks a free one; false runs embedded only, with no HTTP at all. Default 8080. */
+  /**
+   * HTTP/WebSocket port of the node's own server; 0 picks a free one; false opens no port (embedded only, or
+   * served through `node.handleRequest` / `node.handleUpgrade`). Default 8080; not with `server`.
+   */
   port?: number | false;
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
+  /**
+   * An application's HTTP or HTTPS server (under Express, Fastify, Koa...) to serve on instead of a port of the
+   * node's own: the node takes the requests and upgrades of its routes and passes every other one to the
+   * listeners the server has (docs/operations.md, "Embedding in an existing server"). Stopping the node gives
+   * them back and leaves the server running.
+   */
+  server?: HttpServer | HttpsServer;
+  /** Where the WebSocket endpoints are: PATH/{text|json|pb}/:key. Default "/websocket". */
+  path?: string;
+  /** Where the other HTTP routes are (web client, /healthz, /metrics, /api/): under this path. Default "" (the root). */
+  httpPrefix?: string;
+  /** Serve the web client under `httpPrefix`. Default true on the node's own port, false otherwise. */
+  webClient?: boolean;
+  /** Serve /healthz under `httpPrefix`. Default true on the node's own port, false otherwise. */
+  healthz?: boolean;
+  /**
+   * The node's own server serves https and wss with this certificate and key (PEM files), re-read by
+   * `node.reloadCertificates()` (`west start`: on SIGHUP). Default: none (http and ws).
+   */
+  tls?: TlsOptions;
   /** Where channels live: "local" (this process only, the default) or "redis" (nodes sharing a Redis). */
   dist?: "local" | "redis";
   /** With `dist: "redis"`: `url` (one Redis, global mode) or `cluster` (Redis Cluster seeds, sharded mode). */
@@ -22,7 +46,10 @@ export interface WestOptions {
   maxFrameBytes?: number;
   /** Every this many ms the server pings each socket and drops those that did not answer the last ping. Default 30000. */
   keepaliveIntervalMs?: number;
-  /** Serve Prometheus metrics at /metrics on the HTTP port (false: /metrics is not found). Default true. */
+  /**
+   * Serve Prometheus metrics at /metrics under `httpPrefix` (false: /metrics is not found). Default true on the
+   * node's own port, false otherwise.
+   */
   metrics?: boolean;
   /**
    * Channels one client (a socket or a native client) may hold: registrations plus subscriptions, counting those
@@ -97,8 +124,18 @@ export interface WestOptions {
   logger?: Logger;
 }
 
+/** The PEM files of the node's own https server. */
+export interface TlsOptions {
+  /** The certificate chain: the server's certificate first, then any intermediates. */
+  cert: string;
+  /** Its private key (unencrypted). */
+  key: string;
+}
+
 export const DEFAULTS = {
   port: 8080,
+  path: "/websocket",
+  httpPrefix: "",
   host: "127.0.0.1",
   dist: "local",
   commandTimeoutMs: 2000,

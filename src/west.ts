@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { localAdapter } from "./adapters/local/local-adapter.js";
 import { startRedisAdapter } from "./adapters/redis/redis-adapter.js";
 import { createTokenVerifier } from "./auth/jwt-verifier.js";
@@ -11,7 +13,11 @@ import type { Identity } from "./core/session.js";
 import { createLogger } from "./log.js";
 import { nodeMetrics } from "./metrics/node-metrics.js";
 import { API_DEFAULTS, DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
-import { startHttpServer } from "./transport/http-server.js";
+import { type Attached, attachToServer } from "./transport/attach.js";
+import { answerNotFound, normalPath } from "./transport/http-routes.js";
+import { type RunningServer, startHttpServer } from "./transport/http-server.js";
+import { endpointsAt } from "./transport/upgrade.js";
+import { createWestHttp, type Next } from "./transport/west-http.js";
 
 /** A running WEST node. */
 export interface WestNode {
@@ -20,11 +26,24 @@ export interface WestNode {
    * rules apply to it with `identity.claims` as its token's claims, unless `identity.trusted`.
    */
   client(key: string, onMessage?: MessageHandler, identity?: Identity): WestClient;
-  /** Closes every client, releases every channel and stops listening. */
+  /**
+   * Serves the node's HTTP routes (the WebSocket endpoints' admission checks; the API, /healthz, /metrics and the
+   * web client as turned on) and calls `next()` for any other request; without `next`, answers it 404. A
+   * Connect/Express middleware as it is: `app.use(node.handleRequest)`.
+   */
+  handleRequest(request: IncomingMessage, response: ServerResponse, next?: Next): void;
+  /**
+   * Takes an upgrade under the WebSocket endpoints' `path` and returns true; returns false, touching nothing, for
+   * any other, which the caller routes elsewhere. For servers whose upgrade event the application routes itself.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Re-reads the `tls` files; new connections use them, open ones stay. Rejects (keeping the old ones) when they cannot be used. */
+  reloadCertificates(): Promise<void>;
+  /** Closes every client, releases every channel and stops listening (an application's `server` keeps running). */
   stop(): Promise<void>;
-  /** The node's base URL (http://host:port), or undefined when embedded only. */
+  /** The node's base URL (http[s]://host:port): its own server's, or the application's server's once it listens; else undefined. */
   readonly url: string | undefined;
-  /** The port listened on, or undefined when embedded only. */
+  /** The port listened on, as `url`. */
   readonly port: number | undefined;
 }
 
@@ -46,74 +65,129 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     permissions,
     features,
   });
-  const port = options.port ?? DEFAULTS.port;
+  const { server: appServer, tls } = options;
+  if (appServer !== undefined && options.port !== undefined)
+    throw new TypeError("give either port (the node's own server) or server (an application's), not both");
+  if (tls !== undefined && (appServer !== undefined || options.port === false))
+    throw new TypeError("tls is for the node's own server: an application's server brings its own");
+  if (tls !== undefined && (typeof tls.cert !== "string" || typeof tls.key !== "string"))
+    throw new TypeError("tls needs both cert and key (paths of PEM files)");
+  const port = appServer === undefined ? (options.port ?? DEFAULTS.port) : false;
+  const ownServer = port !== false;
   const metrics =
-    (options.metrics ?? DEFAULTS.metrics) && port !== false
+    (options.metrics ?? (ownServer && DEFAULTS.metrics))
       ? nodeMetrics(core, { redis: options.adapter === undefined && options.dist === "redis" })
       : undefined;
+  const endpoints = endpointsAt(normalPath(options.path ?? DEFAULTS.path, "path", false));
+  const prefix = normalPath(options.httpPrefix ?? DEFAULTS.httpPrefix, "httpPrefix", true);
   // Listen first, so that the node's heartbeat carries its URL; sockets wait until the adapter is attached.
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     joined = resolve;
   });
-  const server =
-    port === false
-      ? undefined
-      : await startHttpServer(
-          core,
-          {
-            host: options.host ?? DEFAULTS.host,
-            port,
-            maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
-            keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
-            slowConsumers: {
-              maxQueuedBytes: options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes,
-              stallMs: options.slowConsumerStallMs ?? DEFAULTS.slowConsumerStallMs,
+  const http = createWestHttp(
+    core,
+    {
+      endpoints,
+      prefix,
+      webClient: options.webClient ?? ownServer,
+      healthz: options.healthz ?? ownServer,
+      metrics: metrics?.registry,
+      api:
+        options.api?.key === undefined || options.api.key === ""
+          ? undefined
+          : {
+              key: options.api.key,
+              maxBodyBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+              bodyTimeoutMs: options.api.bodyTimeoutMs ?? API_DEFAULTS.bodyTimeoutMs,
             },
-            handshake: options.handshake,
-            handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
-            maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
-            maxCommandsPerSecond: options.maxCommandsPerSecond ?? DEFAULTS.maxCommandsPerSecond,
-            maxKeyBytes,
-            allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
-            verifier,
-            ready,
-            metrics: metrics?.registry,
-            api:
-              options.api?.key === undefined || options.api.key === ""
-                ? undefined
-                : {
-                    key: options.api.key,
-                    maxBodyBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
-                    bodyTimeoutMs: options.api.bodyTimeoutMs ?? API_DEFAULTS.bodyTimeoutMs,
-                  },
-          },
-          logger,
-        );
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+      slowConsumers: {
+        maxQueuedBytes: options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes,
+        stallMs: options.slowConsumerStallMs ?? DEFAULTS.slowConsumerStallMs,
+      },
+      handshake: options.handshake,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+      maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
+      maxCommandsPerSecond: options.maxCommandsPerSecond ?? DEFAULTS.maxCommandsPerSecond,
+      maxKeyBytes,
+      allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
+      verifier,
+      ready,
+    },
+    logger,
+  );
+  let server: RunningServer | undefined;
+  try {
+    server =
+      port === false
+        ? undefined
+        : await startHttpServer(
+            http,
+            {
+              host: options.host ?? DEFAULTS.host,
+              port,
+              tls,
+              prefix,
+              endpointsBase: endpoints.base,
+            },
+            logger,
+          );
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+  const attached: Attached | undefined =
+    appServer === undefined ? undefined : attachToServer(appServer, http);
+  const where = {
+    url: () => server?.url ?? attached?.url(),
+    port: () => server?.port ?? attached?.port(),
+  };
+  const closeHttp = async () => {
+    attached?.detach();
+    await (server?.close() ?? http.close());
+  };
   let adapter: Adapter;
   try {
     adapter = await createAdapter(
-      { events: core.events, hooks: metrics?.adapterHooks ?? {}, logger, url: server?.url },
+      {
+        events: core.events,
+        hooks: metrics?.adapterHooks ?? {},
+        logger,
+        get url() {
+          return where.url();
+        },
+      },
       options,
       features,
     );
   } catch (error) {
-    await server?.close();
+    await closeHttp();
     throw error;
   }
   try {
     core.attach(adapter);
   } catch (error) {
     await adapter.close();
-    await server?.close();
+    await closeHttp();
     throw error;
   }
   joined();
   let stopped = false;
 
   return {
-    url: server?.url,
-    port: server?.port,
+    get url() {
+      return where.url();
+    },
+    get port() {
+      return where.port();
+    },
+    handleRequest(request, response, next) {
+      http.handleRequest(request, response, next ?? (() => answerNotFound(response)));
+    },
+    handleUpgrade: (request, socket, head) => http.handleUpgrade(request, socket, head),
+    reloadCertificates: async () => server?.reloadCertificates(),
     client(key, onMessage, identity) {
       if (stopped) throw new Error("this WEST node is stopped");
       if (!isValidKey(key, maxKeyBytes)) {
@@ -124,7 +198,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server?.close();
+      await closeHttp();
       await core.detachAll();
       await adapter.close();
     },

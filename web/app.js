@@ -5,7 +5,7 @@
 // This page's URL may carry ?token=JWT (fills Token) and ?server=http://host:port (another node than the one
 // that served the page; that node's allowedOrigins must list this page's origin).
 
-import { WestClient } from "/client/west-client.js";
+import { WestClient } from "./client/west-client.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -222,14 +222,17 @@ function formSettings() {
   };
 }
 
+/** Where the node's WebSocket endpoints are: the node writes its `path` into the page's meta tag. */
+const endpointsBase = document.querySelector('meta[name="west-path"]')?.content || "/websocket";
+
 /**
- * `/websocket/{protocol}[/{key}][?token=...]`; without a key, a node with auth on takes the token's subject.
+ * `PATH/{protocol}[/{key}][?token=...]`; without a key, a node with auth on takes the token's subject.
  * `hideToken`: the token shows as `…` (for the page and its log).
  */
 function endpointPath({ protocol, key, token }, hideToken = false) {
   const keyPart = key === "" ? "" : `/${encodeURIComponent(key)}`;
   const query = token === "" ? "" : `?token=${hideToken ? "…" : encodeURIComponent(token)}`;
-  return `/websocket/${protocol}${keyPart}${query}`;
+  return `${endpointsBase}/${protocol}${keyPart}${query}`;
 }
 
 function websocketUrl(settings, hideToken = false) {
@@ -413,6 +416,7 @@ function connectSdk(settings) {
   const shownUrl = websocketUrl(settings, true);
   const client = new WestClient(server.replace(/^http/, "ws"), {
     protocol: settings.protocol,
+    path: endpointsBase,
     ...(settings.key === "" ? {} : { key: settings.key }),
     ...(settings.token === "" ? {} : { token: settings.token }),
   });

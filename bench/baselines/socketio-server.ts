@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createClient, createCluster } from "@redis/client";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server, type Socket } from "socket.io";
+import { type BaselineAuth, tokenSubject } from "./jwt-check.js";
 import type { RunningBaseline } from "./ws-forwarder.js";
 
 type Ack = (ok: boolean) => void;
@@ -16,6 +17,11 @@ export type SocketIoAdapter =
   | { kind: "redis"; url: string }
   | { kind: "sharded"; seeds: string[] };
 
+/** The server's peers (default: none) and, with `jwtSecret`, the token every client must bring. */
+export interface SocketIoOptions extends BaselineAuth {
+  adapter?: SocketIoAdapter;
+}
+
 /** The room an owner joins for each channel it registers, when the server has peers. */
 const ownerRoom = (channel: string) => `owner:${channel}`;
 
@@ -24,16 +30,25 @@ const ownerRoom = (channel: string) => `owner:${channel}`;
  * per request. Point-to-point: alone, the registered socket is remembered per channel and sent to directly;
  * with an adapter, the owner joins a room of its own per channel and a send is a broadcast to that room,
  * acknowledged at once (emulated: no check that the channel has one owner, or any).
- * WebSocket transport only, no compression (as every system here).
+ * WebSocket transport only, no compression (as every system here). With `jwtSecret`, an `io.use` middleware
+ * refuses a client (CONNECT_ERROR) unless the `token` query parameter of its handshake is valid.
  */
 export async function startSocketIoServer(
-  adapter: SocketIoAdapter = { kind: "none" },
+  { adapter = { kind: "none" }, jwtSecret }: SocketIoOptions = {},
   port = 0,
   host = "127.0.0.1",
 ): Promise<RunningBaseline> {
   const http = createServer();
   const io = new Server(http, { transports: ["websocket"], perMessageDeflate: false, serveClient: false });
   const closeRedis = await attachAdapter(io, adapter);
+  if (jwtSecret !== undefined) {
+    const subject = tokenSubject(jwtSecret);
+    io.use((socket, next) => {
+      void subject(socket.handshake.query.token).then((sub) =>
+        next(sub === undefined ? new Error("unauthorized") : undefined),
+      );
+    });
+  }
   const owners = new Map<string, Socket>();
   const alone = adapter.kind === "none";
 

@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
-import { type WebSocket, WebSocketServer } from "ws";
+import { type VerifyClientCallbackAsync, type WebSocket, WebSocketServer } from "ws";
+import { type BaselineAuth, queryToken, tokenSubject } from "./jwt-check.js";
 
 /**
  * The naive Node server every other system is compared with: `ws`, a Map from channel to its sockets, and the
  * subset of WEST's JSON protocol the benchmark uses (ping, subscribe, publish, register, send), each request
- * answered. A publish is stringified once and handed to ws.send for each subscriber; no other tricks.
+ * answered. A publish is stringified once and handed to ws.send for each subscriber; no other tricks. With
+ * `auth.jwtSecret`, an upgrade without a valid token whose subject is the key in its path is refused with 401.
  */
 export interface RunningBaseline {
   port: number;
@@ -18,13 +20,34 @@ interface Request {
   data?: unknown;
 }
 
-export async function startWsForwarder(port = 0, host = "127.0.0.1"): Promise<RunningBaseline> {
+/** The client key: the last segment of the request's path. */
+const keyOf = (url: string | undefined) =>
+  decodeURIComponent((url ?? "").split("?")[0]?.split("/").pop() ?? "");
+
+/** Lets in an upgrade whose token is valid and names the key in the path. */
+function tokenCheck(jwtSecret: string): VerifyClientCallbackAsync {
+  const subject = tokenSubject(jwtSecret);
+  return ({ req }, done) => {
+    void subject(queryToken(req.url)).then((sub) => done(sub !== undefined && sub === keyOf(req.url), 401));
+  };
+}
+
+export async function startWsForwarder(
+  auth: BaselineAuth = {},
+  port = 0,
+  host = "127.0.0.1",
+): Promise<RunningBaseline> {
   const subscribers = new Map<string, Set<WebSocket>>();
   const owners = new Map<string, WebSocket>();
-  const server = new WebSocketServer({ host, port, perMessageDeflate: false });
+  const server = new WebSocketServer({
+    host,
+    port,
+    perMessageDeflate: false,
+    ...(auth.jwtSecret === undefined ? {} : { verifyClient: tokenCheck(auth.jwtSecret) }),
+  });
 
   server.on("connection", (ws, request) => {
-    const key = decodeURIComponent((request.url ?? "").split("/").pop() ?? "");
+    const key = keyOf(request.url);
     const subscribed = new Set<string>();
     const registered = new Set<string>();
     const reply = (event: string, channel: unknown, id: unknown) =>

@@ -1,6 +1,6 @@
 import { startRedisCluster, startRedisServer } from "../../src/devrel/redis-servers.js";
 import type { WestOptions } from "../../src/options.js";
-import type { SocketIoAdapter } from "../baselines/socketio-server.js";
+import type { SocketIoOptions } from "../baselines/socketio-server.js";
 import { forkNodeServer, type ServerProcess } from "../harness/server-process.js";
 import type { DialectName } from "../systems/dialect.js";
 import { natsUnavailable } from "../systems/nats-installed.js";
@@ -29,7 +29,7 @@ export interface CrossSystem {
 }
 
 /** Starts `NODES` Node servers of `system` with `options`; stops those that started if one fails. */
-async function forkNodes(system: string, options: WestOptions | SocketIoAdapter): Promise<ServerProcess[]> {
+async function forkNodes(system: string, options: WestOptions | SocketIoOptions): Promise<ServerProcess[]> {
   const started = await Promise.allSettled(
     Array.from({ length: NODES }, () => forkNodeServer(system, options)),
   );
@@ -45,7 +45,7 @@ async function forkNodes(system: string, options: WestOptions | SocketIoAdapter)
 /** Node servers on one redis-server. */
 async function onRedisServer(
   system: string,
-  options: (url: string) => WestOptions | SocketIoAdapter,
+  options: (url: string) => WestOptions | SocketIoOptions,
 ): Promise<Deployment> {
   const redis = await startRedisServer();
   try {
@@ -67,7 +67,7 @@ async function onRedisServer(
 /** Node servers on a Redis Cluster of 3 masters, no replicas. */
 async function onRedisCluster(
   system: string,
-  options: (seeds: string[]) => WestOptions | SocketIoAdapter,
+  options: (seeds: string[]) => WestOptions | SocketIoOptions,
 ): Promise<Deployment> {
   const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
   try {
@@ -120,7 +120,7 @@ export const CROSS_SYSTEMS: CrossSystem[] = [
     dialect: "socketio",
     how: "Socket.IO, 3 nodes with @socket.io/redis-adapter createAdapter (PUBLISH/PSUBSCRIBE, node-redis clients) on one redis-server; CPU of the 3 nodes and redis-server",
     unavailable: () => undefined,
-    start: () => onRedisServer("socketio", (url) => ({ kind: "redis", url })),
+    start: () => onRedisServer("socketio", (url) => ({ adapter: { kind: "redis", url } })),
   },
   {
     id: "socketio-sharded",
@@ -128,7 +128,7 @@ export const CROSS_SYSTEMS: CrossSystem[] = [
     dialect: "socketio",
     how: "Socket.IO, 3 nodes with @socket.io/redis-adapter createShardedAdapter (SPUBLISH/SSUBSCRIBE, a channel per room, node-redis cluster clients) on the same kind of Redis Cluster; CPU of the 3 nodes and the 3 redis-servers",
     unavailable: () => undefined,
-    start: () => onRedisCluster("socketio", (seeds) => ({ kind: "sharded", seeds })),
+    start: () => onRedisCluster("socketio", (seeds) => ({ adapter: { kind: "sharded", seeds } })),
   },
   {
     id: "nats",

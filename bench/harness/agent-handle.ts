@@ -2,18 +2,20 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import {
   Agent,
-  type ChannelPlan,
   type OpenResult,
   type OpenSpec,
   type PhaseResult,
   type SendResult,
   type SendSpec,
 } from "./agent.js";
+import type { ChannelPlan } from "./channel-plan.js";
+import type { StormShare, StormSpec } from "./storm-clients.js";
 
 /** An Agent in this process or in a worker process, driven through the same asynchronous calls. */
 export interface AgentHandle {
   readonly pid: number;
   open(spec: OpenSpec): Promise<OpenResult>;
+  storm(spec: StormSpec): Promise<StormShare>;
   subscribe(plan: ChannelPlan, timeoutMs: number): Promise<void>;
   register(plan: ChannelPlan, timeoutMs: number): Promise<void>;
   arm(): Promise<void>;
@@ -27,6 +29,7 @@ export interface AgentHandle {
 /** The methods a worker answers: the agent's own. */
 export type AgentMethod =
   | "open"
+  | "storm"
   | "subscribe"
   | "register"
   | "arm"
@@ -46,6 +49,7 @@ export function localAgent(): AgentHandle {
   return {
     pid: process.pid,
     open: async (spec) => agent.open(spec),
+    storm: async (spec) => agent.storm(spec),
     subscribe: async (plan, timeoutMs) => agent.subscribe(plan, timeoutMs),
     register: async (plan, timeoutMs) => agent.register(plan, timeoutMs),
     arm: async () => agent.arm(),
@@ -88,6 +92,7 @@ export async function workerAgent(): Promise<AgentHandle> {
   return {
     pid: child.pid as number,
     open: (spec) => call("open", spec),
+    storm: (spec) => call("storm", spec),
     subscribe: (plan, timeoutMs) => call("subscribe", plan, timeoutMs),
     register: (plan, timeoutMs) => call("register", plan, timeoutMs),
     arm: () => call("arm"),

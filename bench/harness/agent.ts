@@ -1,13 +1,11 @@
-import WebSocket from "ws";
 import type { Dialect, DialectName } from "../systems/dialect.js";
 import { DIALECTS } from "../systems/dialects.js";
-import { BenchConnection, type DeliveryCounter } from "./connection.js";
+import { type ChannelPlan, channelOf } from "./channel-plan.js";
+import { type BenchConnection, type DeliveryCounter, openConnection } from "./connection.js";
 import { type HistogramData, LatencyHistogram } from "./latency-histogram.js";
 import { nowMicros, sentAt, stampedPayload } from "./payload.js";
+import { type StormShare, type StormSpec, storm } from "./storm-clients.js";
 import { withTimeout } from "./timeout.js";
-
-/** The channel of each of an agent's connections: one for all, or `prefix` + a number counted from `first`. */
-export type ChannelPlan = { fixed: string } | { prefix: string; first: number };
 
 export interface OpenSpec {
   /** ws://host:port of the server. */
@@ -117,6 +115,14 @@ export class Agent implements DeliveryCounter {
     };
   }
 
+  /** Every client of `spec` connects and subscribes at once; the connections stay open until `close`. */
+  async storm(spec: StormSpec): Promise<StormShare> {
+    this.dialect = DIALECTS[spec.dialect];
+    const { share, connections } = await storm(spec, this);
+    this.connections.push(...connections);
+    return share;
+  }
+
   subscribe(plan: ChannelPlan, timeoutMs: number): Promise<void> {
     const dialect = this.requireDialect();
     return this.requestAll((channel) => dialect.subscribe(channel), plan, timeoutMs, "subscribing");
@@ -210,18 +216,11 @@ export class Agent implements DeliveryCounter {
   }
 
   private async connect(url: string, dialect: Dialect, timeoutMs: number): Promise<BenchConnection> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
-    const connection = new BenchConnection(ws, this);
-    ws.on("message", dialect.reader(connection));
-    await new Promise((resolve, reject) => {
-      ws.once("open", resolve);
-      ws.once("error", reject);
-      ws.once("close", (code: number) => reject(new Error(`closed before it opened (${code})`)));
-    });
+    const connection = await openConnection(url, dialect, this, timeoutMs);
     try {
       await withTimeout(connection.request(dialect.hello()), timeoutMs, "the first reply");
     } catch (error) {
-      ws.terminate();
+      connection.ws.terminate();
       throw error;
     }
     return connection;
@@ -266,8 +265,4 @@ export class Agent implements DeliveryCounter {
     if (this.dialect === undefined) throw new Error("open connections first");
     return this.dialect;
   }
-}
-
-function channelOf(plan: ChannelPlan, i: number): string {
-  return "fixed" in plan ? plan.fixed : `${plan.prefix}${plan.first + i}`;
 }

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
-import type WebSocket from "ws";
-import type { Frame, FrameSink } from "../systems/dialect.js";
+import WebSocket from "ws";
+import type { Dialect, Frame, FrameSink } from "../systems/dialect.js";
 
 /** Where a connection reports its deliveries (the agent that counts them). */
 export interface DeliveryCounter {
@@ -81,4 +81,22 @@ export class BenchConnection implements FrameSink {
     this.closedReason ??= reason;
     for (const waiter of this.waiting.splice(0)) waiter.reject(new Error(reason));
   }
+}
+
+/** Opens a WebSocket (no compression) that speaks `dialect`; rejects if the upgrade fails or takes `timeoutMs`. */
+export async function openConnection(
+  url: string,
+  dialect: Dialect,
+  counter: DeliveryCounter,
+  timeoutMs: number,
+): Promise<BenchConnection> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+  const connection = new BenchConnection(ws, counter);
+  ws.on("message", dialect.reader(connection));
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+    ws.once("close", (code: number) => reject(new Error(`closed before it opened (${code})`)));
+  });
+  return connection;
 }

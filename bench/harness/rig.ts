@@ -1,6 +1,7 @@
 import type { System } from "../systems/systems.js";
-import type { ChannelPlan, OpenResult, OpenSpec } from "./agent.js";
+import type { OpenResult, OpenSpec } from "./agent.js";
 import { type AgentHandle, localAgent, workerAgent } from "./agent-handle.js";
+import type { ChannelPlan } from "./channel-plan.js";
 import type { ServerProcess } from "./server-process.js";
 
 /** Connections being set up at once, per load process. */

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WestOptions } from "../../src/options.js";
-import type { SocketIoAdapter } from "../baselines/socketio-server.js";
+import type { BaselineAuth } from "../baselines/jwt-check.js";
+import type { SocketIoOptions } from "../baselines/socketio-server.js";
 import { processCpuMicros, processPeakRssBytes, processRssBytes } from "./proc-stats.js";
 import { withTimeout } from "./timeout.js";
 
@@ -31,12 +32,12 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /**
- * Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio), with WEST's options or
- * Socket.IO's adapter.
+ * Forks bench/server-child.ts for a Node server (west, ws-forwarder, socketio), with WEST's options, the ws
+ * forwarder's token check or Socket.IO's adapter and token check.
  */
 export async function forkNodeServer(
   system: string,
-  options?: WestOptions | SocketIoAdapter,
+  options?: WestOptions | BaselineAuth | SocketIoOptions,
 ): Promise<ServerProcess> {
   const args = options === undefined ? [system] : [system, JSON.stringify(options)];
   const child = fork(new URL("../server-child.js", import.meta.url), args, {

@@ -5,6 +5,7 @@ import type { ScenarioResult } from "../in-process.js";
 import type { ModeResult } from "../redis-modes.js";
 import type { RequestReplyReport } from "../request-reply/section.js";
 import type { SlowConsumerResult } from "../scenarios/slow-consumer.js";
+import type { StormReport } from "../storm/records.js";
 
 /** Everything one `npm run bench` measured: written as JSON, and rendered as markdown and SVG. */
 export interface BenchReport {
@@ -27,6 +28,8 @@ export interface BenchReport {
   crossNode?: CrossNodeReport;
   /** Request/reply round trips (WEST-TS and NATS, one node and two), and the HTTP API's publish. */
   requestReply?: RequestReplyReport;
+  /** Every client connecting and subscribing at once, on each system, without and with tokens. */
+  storm?: StormReport;
   notes: string[];
   /** One line per failed case, also printed; a run with any makes `npm run bench` exit non-zero. */
   failures: string[];

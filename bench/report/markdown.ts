@@ -9,10 +9,18 @@ import { requestReplyMarkdown } from "../request-reply/report.js";
 import { SYSTEMS } from "../systems/systems.js";
 import type { BenchReport } from "./bench-report.js";
 import { crossNodeSection } from "./cross-node-markdown.js";
-import { integer, kibibytes, mebibytes, micros, millis, ratio } from "./format.js";
+import {
+  CLIENT_BOUND_CORES,
+  integer,
+  kibibytes,
+  loadCores,
+  mebibytes,
+  micros,
+  millis,
+  ratio,
+} from "./format.js";
+import { stormSection } from "./storm-markdown.js";
 
-/** A busiest load process at or above this many cores means the load generator, not the server, set the pace. */
-export const CLIENT_BOUND_CORES = 0.9;
 /** Server and load together at or above this share of the machine's cores: the machine is full. */
 const MACHINE_FULL_SHARE = 0.9;
 
@@ -124,7 +132,7 @@ function deliveryTable(report: BenchReport): string[] {
           mebibytes(m.serverPeakRssBytes),
           m.serverCores.toFixed(2),
           micros(m.loadCpuMicrosPerDelivery),
-          `${m.loadCores.toFixed(2)}${m.loadCores >= CLIENT_BOUND_CORES ? " (limit)" : ""} of ${m.loadProcesses}`,
+          `${loadCores(m.loadCores)} of ${m.loadProcesses}`,
           `${machineBusy(m).toFixed(2)}${machineBusy(m) >= MACHINE_FULL_SHARE * report.machine.cores ? " (full)" : ""}`,
           String(result.runs.length),
         ]),
@@ -336,6 +344,7 @@ export function renderMarkdown(report: BenchReport): string {
     ...redisTable(report),
     ...slowConsumerTable(report),
     ...crossNodeSection(report.crossNode),
+    ...stormSection(report.storm),
     ...(report.requestReply === undefined ? [] : requestReplyMarkdown(report.requestReply)),
     "## Notes",
     "",

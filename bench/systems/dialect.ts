@@ -21,6 +21,11 @@ export interface Dialect {
   path(key: string): string;
   /** The first request after the socket opens; its reply proves the connection usable. */
   hello(): Frame;
+  /**
+   * Whether the protocol needs the hello before any other request (Socket.IO's namespace connect, NATS's
+   * CONNECT); WEST's protocols take a first command at once.
+   */
+  needsHello: boolean;
   subscribe(channel: string): Frame;
   /** Takes `channel` as a point-to-point address owned by this connection. */
   register(channel: string): Frame;

@@ -14,6 +14,7 @@ let sid = 0;
 export const nats: Dialect = {
   path: () => "/",
   hello: () => CONNECT + PING,
+  needsHello: true,
   subscribe: (subject) => `SUB ${subject} ${++sid}\r\n${PING}`,
   register: (subject) => `SUB ${subject} ${++sid}\r\n${PING}`,
   publish: (subject, payload) => `PUB ${subject} ${payload.length}\r\n${payload}\r\n${PING}`,

@@ -21,6 +21,7 @@ const event = (...args: string[]) => `42${++ackId}${JSON.stringify(args)}`;
 export const socketIo: Dialect = {
   path: () => "/socket.io/?EIO=4&transport=websocket",
   hello: () => "40",
+  needsHello: true,
   subscribe: (channel) => event("subscribe", channel),
   register: (channel) => event("register", channel),
   publish: (channel, payload) => event("publish", channel, payload),

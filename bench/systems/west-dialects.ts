@@ -20,6 +20,7 @@ function replyOrDelivery(sink: FrameSink) {
 export const westJson: Dialect = {
   path: (key) => `/websocket/json/${key}`,
   hello: () => '{"event":"ping"}',
+  needsHello: false,
   subscribe: (channel) => JSON.stringify({ event: "subscribe", channel }),
   register: (channel) => JSON.stringify({ event: "register", channel }),
   publish: (channel, payload) => `{"event":"publish","channel":"${channel}","data":"${payload}"}`,
@@ -37,6 +38,7 @@ function pb(event: string, channel?: string, payload?: string): Buffer {
 export const westPb: Dialect = {
   path: (key) => `/websocket/pb/${key}`,
   hello: () => pb("ping"),
+  needsHello: false,
   subscribe: (channel) => pb("subscribe", channel),
   register: (channel) => pb("register", channel),
   publish: (channel, payload) => pb("publish", channel, payload),

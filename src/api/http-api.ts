@@ -13,28 +13,24 @@ export interface HttpApiOptions {
   bodyTimeoutMs: number;
 }
 
-const PREFIX = "/api/";
+/** Where the API's commands are, under the node's HTTP prefix: `/api/COMMAND`. */
+export const API_PATH = "/api/";
 
 /**
  * The HTTP API for backends (docs/http-api.md): `POST /api/COMMAND` with `Authorization: apikey KEY` and the JSON
- * protocol's fields as the body; the answer is the JSON protocol's reply. Without `options` (no api.key), 404.
- * False for a path it does not serve.
+ * protocol's fields as the body; the answer is the JSON protocol's reply. `path` is the request's path under the
+ * node's HTTP prefix. False for a path it does not serve.
  */
 export function serveApi(
   request: IncomingMessage,
   response: ServerResponse,
+  path: string,
   core: Core,
-  options: (HttpApiOptions & { closing(): boolean }) | undefined,
+  options: HttpApiOptions & { closing(): boolean },
   logger: Logger,
 ): boolean {
-  const path = (request.url ?? "/").split("?", 1)[0] as string;
-  if (!path.startsWith(PREFIX)) return false;
-  if (options === undefined) {
-    answer(response, 404, problem("the HTTP API is off: the node has no api.key"));
-    request.resume();
-    return true;
-  }
-  const command = path.slice(PREFIX.length);
+  if (!path.startsWith(API_PATH)) return false;
+  const command = path.slice(API_PATH.length);
   const done = (status: number, body: unknown) => {
     core.counters.countApiRequest(API_COMMANDS.has(command) ? command : "other", status);
     answer(response, status, body);
@@ -75,6 +71,12 @@ export function serveApi(
       else response.destroy();
     });
   return true;
+}
+
+/** The answer under `API_PATH` of a node whose own server serves no API (no api.key). */
+export function answerApiOff(request: IncomingMessage, response: ServerResponse): void {
+  answer(response, 404, problem("the HTTP API is off: the node has no api.key"));
+  request.resume();
 }
 
 /** The configured key's digest, made once per key rather than once per request. */

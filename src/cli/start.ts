@@ -6,7 +6,7 @@ import type { WestOptions } from "../options.js";
 import { startWest, type WestNode } from "../west.js";
 import { addConfigFlags } from "./config-flags.js";
 
-/** `west start`: runs a node in the foreground until SIGINT or SIGTERM. */
+/** `west start`: runs a node in the foreground until SIGINT or SIGTERM; SIGHUP reloads its TLS files. */
 export function defineStartCommand(program: Command): void {
   const command = program
     .command("start")
@@ -28,10 +28,20 @@ async function runNode(options: WestOptions): Promise<void> {
   const starting = startWest({ ...options, logger });
   stopOnSignals(starting, logger);
   const node = await starting;
+  reloadOnHangup(node, logger);
   // The one line printed whatever the log level (also warn or silent): the node is up, and where.
   logger
     .child({}, { level: "info" })
     .info({ url: node.url }, `west node running at ${node.url ?? "embedded, no HTTP"}`);
+}
+
+/** SIGHUP re-reads the TLS certificate and key (a renewal); a failure is logged and the old ones stay. */
+function reloadOnHangup(node: WestNode, logger: Logger): void {
+  process.on("SIGHUP", () => {
+    node.reloadCertificates().catch((error: unknown) => {
+      logger.error({ err: error }, "TLS certificate not reloaded: the old one stays");
+    });
+  });
 }
 
 /**

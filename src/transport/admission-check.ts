@@ -3,14 +3,6 @@ import type { Logger } from "../log.js";
 import { type Admitted, withoutToken } from "./admission.js";
 import type { Refusal } from "./upgrade.js";
 
-/** The upgrade endpoints' paths: `/websocket`, `/websocket/...`, with or without a query. */
-const UPGRADE_PATH = /^\/websocket(?:[/?#]|$)/;
-
-/** Whether a plain HTTP request (no Upgrade header) is for an upgrade URL, and so is an admission check. */
-export function isAdmissionCheck(request: IncomingMessage): boolean {
-  return UPGRADE_PATH.test(request.url ?? "/");
-}
-
 const ADMITTED_BODY = "admitted: an upgrade to this URL would open a WebSocket\n";
 
 /**

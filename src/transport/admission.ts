@@ -3,7 +3,14 @@ import type { TokenFailure, TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Logger } from "../log.js";
 import type { HandshakeHook, VerifiedIdentity } from "../options.js";
 import type { ProtocolName } from "../protocols/codec.js";
-import { handshakeRefusal, type Refusal, requestUrl, upgradePath, upgradeTarget } from "./upgrade.js";
+import {
+  type Endpoints,
+  handshakeRefusal,
+  type Refusal,
+  requestUrl,
+  upgradePath,
+  upgradeTarget,
+} from "./upgrade.js";
 
 /** Why an upgrade was refused for its token (the `reason` of the "auth failure" log line). */
 export type AuthFailure = TokenFailure | "missing" | "key_mismatch";
@@ -23,6 +30,7 @@ export interface AdmissionOptions {
   handshake: HandshakeHook | undefined;
   /** Longest client key, in UTF-8 bytes (URL keys and token subjects alike). */
   maxKeyBytes: number;
+  endpoints: Endpoints;
   logger: Logger;
   /** Counted by reason; `refused`: the handshake hook said no. */
   authFailures: Record<AuthFailure | "refused", number>;
@@ -41,7 +49,7 @@ const REFUSALS: Record<AuthFailure, Refusal> = {
  */
 export async function admit(
   request: IncomingMessage,
-  { verifier, handshake, maxKeyBytes, logger, authFailures }: AdmissionOptions,
+  { verifier, handshake, maxKeyBytes, endpoints, logger, authFailures }: AdmissionOptions,
 ): Promise<Admitted | Refusal> {
   const hookRefusal = async (identity?: VerifiedIdentity) => {
     const refusal = await handshakeRefusal(handshake, request, identity);
@@ -49,11 +57,11 @@ export async function admit(
     return refusal;
   };
   if (verifier === undefined) {
-    const target = upgradeTarget(request.url, maxKeyBytes);
+    const target = upgradeTarget(request.url, maxKeyBytes, endpoints);
     if ("status" in target) return target;
     return (await hookRefusal()) ?? target;
   }
-  const path = upgradePath(request.url, maxKeyBytes);
+  const path = upgradePath(request.url, maxKeyBytes, endpoints);
   if ("status" in path) return path;
   const failed = (reason: AuthFailure, detail?: string) => {
     authFailures[reason]++;

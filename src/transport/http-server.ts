@@ -1,223 +1,63 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
-import type { Registry } from "prom-client";
-import { WebSocketServer } from "ws";
-import { type HttpApiOptions, serveApi } from "../api/http-api.js";
-import type { TokenVerifier } from "../auth/jwt-verifier.js";
-import type { Core } from "../core/core.js";
-import type { AdapterHealth } from "../core/seam.js";
+import { API_PATH, answerApiOff } from "../api/http-api.js";
 import type { Logger } from "../log.js";
-import type { HandshakeHook } from "../options.js";
-import { type Codec, PROTOCOL_NAMES, type ProtocolName } from "../protocols/codec.js";
-import { jsonCodec } from "../protocols/json.js";
-import { pbCodec } from "../protocols/pb.js";
-import { textCodec } from "../protocols/text.js";
-import { type Admitted, admit, withoutToken } from "./admission.js";
-import { isAdmissionCheck, serveAdmissionCheck } from "./admission-check.js";
-import { frameEncoder } from "./frame-encoder.js";
-import { startKeepalive } from "./keepalive.js";
-import { serveOps } from "./ops-endpoints.js";
-import { originPolicy } from "./origin.js";
-import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
-import { attachSocket, closeSocket } from "./socket-session.js";
-import { serveStatic } from "./static-files.js";
-import { closeAtExpiry } from "./token-expiry.js";
-import { type Refusal, refuseUpgrade } from "./upgrade.js";
-import { WriteBatcher } from "./write-batcher.js";
-import { RAW_WRITES_SERVER_OPTIONS } from "./ws-internals.js";
-
-/** How long shutdown waits for clients to answer the 1001 close before dropping them. */
-const SHUTDOWN_GRACE_MS = 1000;
-/** The answer to an upgrade that arrives, or is still being decided, once shutdown has begun. */
-const SHUTTING_DOWN = { status: 503, body: "server shutting down\n" };
-const SHUTTING_DOWN_HEALTH: AdapterHealth = { fields: {}, problem: "shutting down" };
-
-const CODECS: Record<ProtocolName, Codec> = { text: textCodec, json: jsonCodec, pb: pbCodec };
+import { withoutToken } from "./admission.js";
+import { answerNotFound, requestPath, underPrefix } from "./http-routes.js";
+import { readTlsFiles, type TlsFiles } from "./tls-files.js";
+import { refuseUpgrade, UNPARSABLE_URL } from "./upgrade.js";
+import type { WestHttp } from "./west-http.js";
 
 export interface HttpServerOptions {
   host: string;
   port: number;
-  maxFrameBytes: number;
-  keepaliveIntervalMs: number;
-  slowConsumers: SlowConsumerLimits;
-  handshake: HandshakeHook | undefined;
-  /** An upgrade not decided within this time (readiness, origin, token, hook) is refused with 503. */
-  handshakeTimeoutMs: number;
-  /** WebSockets served at once; one more is closed at once with 1013. */
-  maxConnections: number;
-  /** Per socket; 0: no limit. */
-  maxCommandsPerSecond: number;
-  maxKeyBytes: number;
-  /** Origins allowed besides the node's own; "*": any. */
-  allowedOrigins: readonly string[];
-  /** Verifies connection tokens; undefined: auth is off. */
-  verifier: TokenVerifier | undefined;
-  /** Upgrades wait for this: the node has joined its distribution layer and can take commands. */
-  ready: Promise<void>;
-  /** What /metrics serves; undefined turns /metrics off. */
-  metrics: Registry | undefined;
-  /** The HTTP API for backends at /api/; undefined: off (no `api.key`). */
-  api: HttpApiOptions | undefined;
+  /** Serve https and wss with these files; undefined: http and ws. */
+  tls: TlsFiles | undefined;
+  /** The node's HTTP prefix (option `httpPrefix`), for the answer to a request outside its routes. */
+  prefix: string;
+  /** The WebSocket endpoints' base (option `path`), for the answer to an upgrade elsewhere. */
+  endpointsBase: string;
 }
 
 export interface RunningServer {
   readonly port: number;
   readonly url: string;
+  /** Reads the TLS files again and serves new connections with them; open connections stay. Rejects when they cannot be used. */
+  reloadCertificates(): Promise<void>;
   /** Stops accepting, closes every socket with 1001 and waits for the HTTP server to end. */
   close(): Promise<void>;
 }
 
-/**
- * The web client at `/`, /healthz, /metrics and the WebSocket endpoints `/websocket/{text|json|pb}/:key`; a
- * plain GET of an endpoint (no Upgrade header) is an admission check (see admission-check.ts).
- */
+/** The node's own HTTP (or HTTPS) server on its own port, serving `west` and answering 404 to anything else. */
 export async function startHttpServer(
-  core: Core,
+  west: WestHttp,
   options: HttpServerOptions,
   logger: Logger,
 ): Promise<RunningServer> {
-  const encoders = {
-    text: frameEncoder(textCodec),
-    json: frameEncoder(jsonCodec),
-    pb: frameEncoder(pbCodec),
-  } satisfies Record<ProtocolName, unknown>;
-  const slowConsumers = new SlowConsumers(options.slowConsumers, logger, core.counters);
-  const context = {
-    core,
-    logger,
-    batcher: new WriteBatcher(),
-    maxCommandsPerSecond: options.maxCommandsPerSecond,
-    slowConsumers,
+  const unrouted = (request: IncomingMessage, response: ServerResponse) => () => {
+    const path = requestPath(request);
+    const routed = path === undefined ? undefined : underPrefix(path, options.prefix);
+    if (routed?.startsWith(API_PATH)) answerApiOff(request, response);
+    else answerNotFound(response);
   };
-  const originRefusal = originPolicy(options.allowedOrigins);
-  const sockets = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxFrameBytes,
-    ...RAW_WRITES_SERVER_OPTIONS,
-  });
-  const ops = {
-    health: () => (closing ? SHUTTING_DOWN_HEALTH : core.health()),
-    metrics: options.metrics,
+  const onRequest = (request: IncomingMessage, response: ServerResponse) =>
+    west.handleRequest(request, response, unrouted(request, response));
+  const { tls } = options;
+  const http =
+    tls === undefined ? createHttpServer(onRequest) : createHttpsServer(await readTlsFiles(tls), onRequest);
+  const noSuchEndpoint = {
+    status: 404,
+    body: `no such endpoint: use ${options.endpointsBase}/{text|json|pb}/:key\n`,
   };
-  const api = options.api === undefined ? undefined : { ...options.api, closing: () => closing };
-  const http = createServer((request, response) => {
-    if (serveApi(request, response, core, api, logger)) return;
-    if (serveOps(request, response, ops, logger)) return;
-    const served = isAdmissionCheck(request)
-      ? serveAdmissionCheck(request, response, originRefusal, admission, logger)
-      : serveStatic(request, response);
-    served.catch((error: unknown) => {
-      logger.error({ err: error, url: withoutToken(request.url) }, "http request failed");
-      response.destroy();
-    });
+  http.on("upgrade", (request, socket, head) => {
+    if (west.handleUpgrade(request, socket, head)) return;
+    const refusal = requestPath(request) === undefined ? UNPARSABLE_URL : noSuchEndpoint;
+    logger.info({ url: withoutToken(request.url), status: refusal.status }, "upgrade refused");
+    socket.on("error", () => undefined);
+    refuseUpgrade(socket, refusal);
   });
 
-  let closing = false;
-  /**
-   * Upgrade sockets not handed to the WebSocket server: waiting on the handshake hook, or refused and not yet
-   * closed by their client. The HTTP server no longer tracks them, and its close waits for each one.
-   */
-  const upgrading = new Set<Duplex>();
-
-  // Listeners shared by every upgrade socket (called with the socket as `this`), removed once ws has it.
-  const logUpgradeError = (error: Error) => logger.info({ err: error }, "upgrade socket error");
-  function forgetUpgrade(this: Duplex) {
-    upgrading.delete(this);
-  }
-
-  http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", logUpgradeError);
-    upgrading.add(socket);
-    socket.on("close", forgetUpgrade);
-    if (closing) {
-      refuseUpgrade(socket, SHUTTING_DOWN);
-      return;
-    }
-    upgrade(request, socket, head).catch((error: unknown) => {
-      logger.error({ err: error }, "upgrade failed");
-      socket.destroy();
-    });
-  });
-
-  /** What an upgrade of `request` would get now: the admission check's answer. */
-  async function admission(request: IncomingMessage): Promise<Admitted | Refusal> {
-    return closing ? SHUTTING_DOWN : await decide(request);
-  }
-
-  /** The decision on an upgrade; a 503 saying what it waited for once that took handshakeTimeoutMs. */
-  async function decide(request: IncomingMessage): Promise<Admitted | Refusal> {
-    let waitingFor = "the node to join its distribution layer";
-    const decision = (async () => {
-      await options.ready;
-      waitingFor = "the token check and the handshake hook";
-      return (
-        originRefusal(request) ??
-        (await admit(request, {
-          verifier: options.verifier,
-          handshake: options.handshake,
-          maxKeyBytes: options.maxKeyBytes,
-          logger,
-          authFailures: core.counters.authFailures,
-        }))
-      );
-    })();
-    const timeoutMs = options.handshakeTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    // Unref'd: a pending upgrade must not keep a stopped node's process alive.
-    const late = new Promise<Refusal>((resolve) => {
-      timer = setTimeout(() => {
-        logger.warn({ url: withoutToken(request.url), waitingFor, timeoutMs }, "upgrade not decided in time");
-        resolve({
-          status: 503,
-          body: `upgrade not decided within ${timeoutMs} ms: waiting for ${waitingFor}\n`,
-        });
-      }, timeoutMs).unref();
-    });
-    try {
-      // A decision that comes after the timeout is dropped (race keeps a late failure from going unhandled).
-      return await Promise.race([decision, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const target = await decide(request);
-    if ("status" in target) {
-      logger.info({ url: withoutToken(request.url), status: target.status }, "upgrade refused");
-      refuseUpgrade(socket, target);
-      return;
-    }
-    // Shutdown began while the hook was deciding: the socket was already refused, and must not open.
-    if (closing) return;
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      upgrading.delete(socket);
-      socket.off("error", logUpgradeError);
-      socket.off("close", forgetUpgrade);
-      // Sockets with a session; not those closed at once with 1013, nor native clients.
-      const served = PROTOCOL_NAMES.reduce(
-        (sum, protocol) => sum + core.counters.openConnections(protocol),
-        0,
-      );
-      if (served >= options.maxConnections) {
-        core.counters.limitHits.connections++;
-        logger.info({ url: withoutToken(request.url), limit: options.maxConnections }, "connection limit");
-        ws.close(1013, "try again later");
-        return;
-      }
-      sockets.emit("connection", ws, request);
-      attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context, {
-        claims: target.identity?.claims,
-      });
-      if (target.expiresAtMs !== undefined)
-        closeAtExpiry(ws, target.expiresAtMs, () =>
-          logger.info({ key: target.key }, "token expired: connection closed"),
-        );
-    });
-  }
-
-  const stopKeepalive = startKeepalive(sockets, options.keepaliveIntervalMs);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(options.port, options.host, () => {
@@ -226,52 +66,27 @@ export async function startHttpServer(
     });
   });
   http.on("error", (error) => logger.error({ err: error }, "http server error"));
+  // A TLS handshake that fails (a client that does not trust the certificate) is the client's problem.
+  http.on("tlsClientError", (error) => logger.debug({ err: error }, "TLS handshake failed"));
   const { port } = http.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  logger.info({ host: options.host, port }, "listening");
+  logger.info({ host: options.host, port, tls: tls !== undefined }, "listening");
 
   return {
     port,
-    url: `http://${host}:${port}`,
+    url: `${tls === undefined ? "http" : "https"}://${host}:${port}`,
+    async reloadCertificates() {
+      if (tls === undefined || !("setSecureContext" in http)) return;
+      http.setSecureContext(await readTlsFiles(tls));
+      logger.info({ cert: tls.cert }, "TLS certificate reloaded");
+    },
     async close() {
-      closing = true;
-      stopKeepalive();
-      slowConsumers.stop();
+      const westClosed = west.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
-      for (const socket of upgrading) refuseUpgrade(socket, SHUTTING_DOWN);
-      await Promise.all([
-        closeSockets(sockets, SHUTDOWN_GRACE_MS),
-        closeUpgrades(upgrading, SHUTDOWN_GRACE_MS),
-      ]);
+      await westClosed;
       http.closeAllConnections();
       await closed;
     },
   };
-}
-
-async function closeSockets(sockets: WebSocketServer, graceMs: number): Promise<void> {
-  const open = [...sockets.clients];
-  const allClosed = Promise.all(
-    open.map((socket) => new Promise((resolve) => socket.once("close", resolve))),
-  );
-  for (const socket of open) closeSocket(socket, 1001, "server shutting down");
-  const timer = setTimeout(() => {
-    for (const socket of open) socket.terminate();
-  }, graceMs);
-  await allClosed;
-  clearTimeout(timer);
-}
-
-/** Waits for refused upgrade sockets to close (the client reads the refusal and hangs up); drops the rest. */
-async function closeUpgrades(refused: Set<Duplex>, graceMs: number): Promise<void> {
-  const open = [...refused].filter((socket) => !socket.destroyed);
-  const allClosed = Promise.all(
-    open.map((socket) => new Promise((resolve) => socket.once("close", resolve))),
-  );
-  const timer = setTimeout(() => {
-    for (const socket of open) socket.destroy();
-  }, graceMs);
-  await allClosed;
-  clearTimeout(timer);
 }

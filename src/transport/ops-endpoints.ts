@@ -5,27 +5,31 @@ import type { Logger } from "../log.js";
 
 /** What the operations endpoints serve. */
 export interface OpsEndpoints {
-  /** The node's health now: /healthz answers 200 without a `problem`, 503 with one. */
-  health(): AdapterHealth;
+  /** The node's health now: /healthz answers 200 without a `problem`, 503 with one; undefined: not served. */
+  health: (() => AdapterHealth) | undefined;
   /** What /metrics serves; undefined when metrics are off (then /metrics is not found). */
   metrics: Registry | undefined;
 }
 
-/** Serves /healthz and /metrics (GET or HEAD); false for any other path, which the caller serves. */
+/**
+ * Serves /healthz and /metrics (GET or HEAD) at `path`, the request's path under the node's HTTP prefix; false for
+ * any other path and for one turned off, which the caller serves.
+ */
 export function serveOps(
   request: IncomingMessage,
   response: ServerResponse,
+  path: string,
   ops: OpsEndpoints,
   logger: Logger,
 ): boolean {
-  const path = (request.url ?? "/").split("?", 1)[0];
   const registry = path === "/metrics" ? ops.metrics : undefined;
-  if (path !== "/healthz" && registry === undefined) return false;
+  const health = path === "/healthz" ? ops.health : undefined;
+  if (health === undefined && registry === undefined) return false;
   if (request.method !== "GET" && request.method !== "HEAD") {
     answer(request, response, 405, TEXT, "method not allowed\n", { allow: "GET, HEAD" });
-  } else if (registry === undefined) {
-    serveHealth(request, response, ops.health());
-  } else {
+  } else if (health !== undefined) {
+    serveHealth(request, response, health());
+  } else if (registry !== undefined) {
     serveMetrics(request, response, registry, logger);
   }
   return true;

@@ -8,18 +8,44 @@ export type UpgradeTarget = { protocol: ProtocolName; key: string };
 export type UpgradePath = { protocol: ProtocolName; key: string | undefined };
 export type Refusal = { status: number; body: string };
 
-const ENDPOINT = /^\/websocket\/([^/]+)(?:\/([^/]*))?\/?$/;
+/**
+ * Where the WebSocket endpoints are: `base` (option `path`, `/websocket` by default) followed by
+ * `/{text|json|pb}/:key`.
+ */
+export interface Endpoints {
+  readonly base: string;
+  /** PATH/PROTOCOL[/KEY][/]: the protocol and the raw key. */
+  readonly pattern: RegExp;
+}
+
+/** The endpoints under `base`, a path such as `/websocket` (see `normalPath`). */
+export function endpointsAt(base: string): Endpoints {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return { base, pattern: new RegExp(`^${escaped}/([^/]+)(?:/([^/]*))?/?$`) };
+}
+
+/** Whether `pathname` is under the endpoints' base (an upgrade there is the node's, or a plain GET its admission check). */
+export function isEndpointPath(endpoints: Endpoints, pathname: string): boolean {
+  return pathname === endpoints.base || pathname.startsWith(`${endpoints.base}/`);
+}
 
 /**
- * Reads `/websocket/{text|json|pb}/:key`; a refusal for anything else
+ * Reads `PATH/{text|json|pb}/:key`; a refusal for anything else
  * (docs/protocol.md, "Endpoints and the upgrade").
  */
-export function upgradeTarget(url: string | undefined, maxKeyBytes: number): UpgradeTarget | Refusal {
-  const path = upgradePath(url, maxKeyBytes);
+export function upgradeTarget(
+  url: string | undefined,
+  maxKeyBytes: number,
+  endpoints: Endpoints,
+): UpgradeTarget | Refusal {
+  const path = upgradePath(url, maxKeyBytes, endpoints);
   if ("status" in path) return path;
   if (path.key === undefined) return { status: 404, body: "missing client key\n" };
   return { protocol: path.protocol, key: path.key };
 }
+
+/** The refusal of an upgrade whose URL cannot be parsed. */
+export const UNPARSABLE_URL: Refusal = { status: 400, body: "the request URL cannot be parsed\n" };
 
 /** A request's target (`request.url`) as a URL; undefined when it cannot be parsed (`//[`). */
 export function requestUrl(url: string | undefined): URL | undefined {
@@ -30,14 +56,18 @@ export function requestUrl(url: string | undefined): URL | undefined {
   }
 }
 
-/** Reads `/websocket/{text|json|pb}/:key`, where the key may be left out (`key` undefined). */
-export function upgradePath(url: string | undefined, maxKeyBytes: number): UpgradePath | Refusal {
+/** Reads `PATH/{text|json|pb}/:key`, where the key may be left out (`key` undefined). */
+export function upgradePath(
+  url: string | undefined,
+  maxKeyBytes: number,
+  endpoints: Endpoints,
+): UpgradePath | Refusal {
   const parsed = requestUrl(url);
-  if (parsed === undefined) return { status: 400, body: "the request URL cannot be parsed\n" };
-  const match = ENDPOINT.exec(parsed.pathname);
+  if (parsed === undefined) return UNPARSABLE_URL;
+  const match = endpoints.pattern.exec(parsed.pathname);
   const protocol = match?.[1] as ProtocolName | undefined;
   if (match === null || protocol === undefined || !PROTOCOL_NAMES.includes(protocol)) {
-    return { status: 404, body: "no such endpoint: use /websocket/{text|json|pb}/:key\n" };
+    return { status: 404, body: `no such endpoint: use ${endpoints.base}/{text|json|pb}/:key\n` };
   }
   const rawKey = match[2];
   if (rawKey === undefined || rawKey === "") return { protocol, key: undefined };

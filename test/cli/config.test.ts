@@ -41,8 +41,11 @@ describe("config: one naming rule", () => {
     assert.equal(envName("port"), "WEST_PORT");
   });
 
-  it("every option has a description, and a default unless it is a hook, an empty list, auth, the API key, rules or names a Redis or its credentials", () => {
+  it("every option has a description, and a default unless it is a hook, an empty list, auth, the API key, rules, the TLS files, the HTTP prefix (the root) or names a Redis or its credentials", () => {
     const noDefault = [
+      "tls.cert",
+      "tls.key",
+      "httpPrefix",
       "api.key",
       "handshake",
       "allowedOrigins",
@@ -80,6 +83,9 @@ describe("config: precedence defaults < file < env < flags", () => {
     assert.deepEqual(options, {
       port: DEFAULTS.port,
       host: DEFAULTS.host,
+      path: DEFAULTS.path,
+      webClient: true,
+      healthz: true,
       logLevel: DEFAULTS.logLevel,
       dist: DEFAULTS.dist,
       commandTimeoutMs: DEFAULTS.commandTimeoutMs,
