@@ -82,6 +82,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   { key: "host", type: "string", default: DEFAULTS.host, description: "Address to listen on." },
   {
+    key: "listenBacklog",
+    type: "integer",
+    min: 1,
+    max: 65535,
+    default: DEFAULTS.listenBacklog,
+    description:
+      "Connections the kernel holds for the node before it accepts them (Linux caps it at " +
+      "`net.core.somaxconn`); beyond it, a connection waits for its SYN to be retried (1 s, 3 s...).",
+  },
+  {
     key: "tls.cert",
     type: "path",
     description:

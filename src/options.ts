@@ -15,6 +15,12 @@ export interface WestOptions {
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
   /**
+   * Connections the kernel may hold for the node's own server before it accepts them (listen backlog; Linux caps
+   * it at net.core.somaxconn). Beyond it, new connections wait for a retry of their SYN, 1 s and more: a
+   * reconnect storm needs room. Default 4096.
+   */
+  listenBacklog?: number;
+  /**
    * An application's HTTP or HTTPS server (under Express, Fastify, Koa...) to serve on instead of a port of the
    * node's own: the node takes the requests and upgrades of its routes and passes every other one to the
    * listeners the server has (docs/operations.md, "Embedding in an existing server"). Stopping the node gives
@@ -134,6 +140,7 @@ export interface TlsOptions {
 
 export const DEFAULTS = {
   port: 8080,
+  listenBacklog: 4096,
   path: "/websocket",
   httpPrefix: "",
   host: "127.0.0.1",

@@ -128,6 +128,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
             {
               host: options.host ?? DEFAULTS.host,
               port,
+              backlog: options.listenBacklog ?? DEFAULTS.listenBacklog,
               tls,
               prefix,
               endpointsBase: endpoints.base,

@@ -1,6 +1,6 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject, webcrypto } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { errors, jwtVerify } from "jose";
+import { errors, type JWSHeaderParameters, jwtVerify } from "jose";
 import { ConfigError } from "../config.js";
 import { isValidKey } from "../core/names.js";
 import { AUTH_DEFAULTS, type AuthOptions, type JwtAlgorithm, type VerifiedIdentity } from "../options.js";
@@ -51,10 +51,11 @@ export async function createTokenVerifier(
     audience: auth.audience,
     requiredClaims: requireExp ? ["exp"] : [],
   };
+  const keyFor = key instanceof Uint8Array ? hmacKeys(key) : () => key;
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, options);
+        const { payload } = await jwtVerify(token, keyFor, options);
         if (!isValidKey(payload.sub, maxKeyBytes)) return { failure: "invalid" };
         const identity = { key: payload.sub, claims: payload };
         return payload.exp === undefined ? { identity } : { identity, expiresAtMs: payload.exp * 1000 };
@@ -69,6 +70,29 @@ export async function createTokenVerifier(
           : { failure: "invalid" };
       }
     },
+  };
+}
+
+/**
+ * The secret as a WebCrypto key per HMAC algorithm, imported once: given the raw bytes, jose imports them again
+ * for every token, which was the largest cost of an upgrade with a token in a reconnect storm. jose checks the
+ * header's `alg` against `algorithms` before it asks for the key.
+ */
+function hmacKeys(
+  secret: Uint8Array,
+): (header: JWSHeaderParameters) => Promise<webcrypto.CryptoKey | Uint8Array> {
+  const imported = new Map<string, Promise<webcrypto.CryptoKey>>();
+  return ({ alg }) => {
+    const bits = /^HS(256|384|512)$/.exec(alg ?? "")?.[1];
+    if (bits === undefined) return Promise.resolve(secret);
+    let key = imported.get(bits);
+    if (key === undefined) {
+      key = webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: `SHA-${bits}` }, false, [
+        "verify",
+      ]);
+      imported.set(bits, key);
+    }
+    return key;
   };
 }
 

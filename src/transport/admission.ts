@@ -49,6 +49,7 @@ const REFUSALS: Record<AuthFailure, Refusal> = {
  */
 export async function admit(
   request: IncomingMessage,
+  url: URL | undefined,
   { verifier, handshake, maxKeyBytes, endpoints, logger, authFailures }: AdmissionOptions,
 ): Promise<Admitted | Refusal> {
   const hookRefusal = async (identity?: VerifiedIdentity) => {
@@ -57,17 +58,17 @@ export async function admit(
     return refusal;
   };
   if (verifier === undefined) {
-    const target = upgradeTarget(request.url, maxKeyBytes, endpoints);
+    const target = upgradeTarget(url, maxKeyBytes, endpoints);
     if ("status" in target) return target;
     return (await hookRefusal()) ?? target;
   }
-  const path = upgradePath(request.url, maxKeyBytes, endpoints);
+  const path = upgradePath(url, maxKeyBytes, endpoints);
   if ("status" in path) return path;
   const failed = (reason: AuthFailure, detail?: string) => {
     authFailures[reason]++;
     return authFailure(reason, detail, request, logger);
   };
-  const token = upgradeToken(request);
+  const token = upgradeToken(request, url);
   if (token === undefined) return failed("missing");
   const check = await verifier.verify(token);
   if ("failure" in check) return failed(check.failure, check.detail);
@@ -92,10 +93,10 @@ function authFailure(
 export const TOKEN_PARAMETER = "token";
 
 /** The token of an upgrade: `Authorization: Bearer TOKEN`, else the `token` query parameter. */
-function upgradeToken(request: IncomingMessage): string | undefined {
+function upgradeToken(request: IncomingMessage, url: URL | undefined): string | undefined {
   const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? "")?.[1];
   if (bearer !== undefined) return bearer;
-  const query = requestUrl(request.url)?.searchParams.get(TOKEN_PARAMETER);
+  const query = url?.searchParams.get(TOKEN_PARAMETER);
   return query === null || query === "" ? undefined : query;
 }
 

@@ -12,6 +12,8 @@ import type { WestHttp } from "./west-http.js";
 export interface HttpServerOptions {
   host: string;
   port: number;
+  /** The listen backlog (option `listenBacklog`). */
+  backlog: number;
   /** Serve https and wss with these files; undefined: http and ws. */
   tls: TlsFiles | undefined;
   /** The node's HTTP prefix (option `httpPrefix`), for the answer to a request outside its routes. */
@@ -60,7 +62,7 @@ export async function startHttpServer(
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
-    http.listen(options.port, options.host, () => {
+    http.listen({ port: options.port, host: options.host, backlog: options.backlog }, () => {
       http.off("error", reject);
       resolve();
     });

@@ -34,7 +34,7 @@ export function isEndpointPath(endpoints: Endpoints, pathname: string): boolean 
  * (docs/protocol.md, "Endpoints and the upgrade").
  */
 export function upgradeTarget(
-  url: string | undefined,
+  url: URL | undefined,
   maxKeyBytes: number,
   endpoints: Endpoints,
 ): UpgradeTarget | Refusal {
@@ -56,13 +56,12 @@ export function requestUrl(url: string | undefined): URL | undefined {
   }
 }
 
-/** Reads `PATH/{text|json|pb}/:key`, where the key may be left out (`key` undefined). */
+/** Reads `PATH/{text|json|pb}/:key` of the request's URL (`requestUrl`), where the key may be left out (`key` undefined). */
 export function upgradePath(
-  url: string | undefined,
+  parsed: URL | undefined,
   maxKeyBytes: number,
   endpoints: Endpoints,
 ): UpgradePath | Refusal {
-  const parsed = requestUrl(url);
   if (parsed === undefined) return UNPARSABLE_URL;
   const match = endpoints.pattern.exec(parsed.pathname);
   const protocol = match?.[1] as ProtocolName | undefined;

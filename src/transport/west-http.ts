@@ -23,7 +23,15 @@ import { type SlowConsumerLimits, SlowConsumers } from "./slow-consumers.js";
 import { attachSocket, closeSocket } from "./socket-session.js";
 import { serveStatic } from "./static-files.js";
 import { closeAtExpiry } from "./token-expiry.js";
-import { type Endpoints, isEndpointPath, type Refusal, refuseUpgrade } from "./upgrade.js";
+import {
+  type Endpoints,
+  isEndpointPath,
+  type Refusal,
+  refuseUpgrade,
+  requestUrl,
+  type UpgradeTarget,
+  upgradeTarget,
+} from "./upgrade.js";
 import { WriteBatcher } from "./write-batcher.js";
 import { RAW_WRITES_SERVER_OPTIONS } from "./ws-internals.js";
 
@@ -165,37 +173,51 @@ export function createWestHttp(core: Core, options: WestHttpOptions, logger: Log
     response.destroy();
   }
 
+  /** Resolved `options.ready`: an upgrade with nothing else to wait for is decided at once. */
+  let joined = false;
+  void options.ready.then(() => {
+    joined = true;
+  });
+  const waitsForNothing = options.verifier === undefined && options.handshake === undefined;
+
   function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = requestPath(request);
-    if (path === undefined || !isEndpointPath(options.endpoints, path)) return false;
+    const url = requestUrl(request.url);
+    if (url === undefined || !isEndpointPath(options.endpoints, url.pathname)) return false;
     socket.on("error", logUpgradeError);
     upgrading.add(socket);
     socket.on("close", forgetUpgrade);
-    if (closing) {
-      refuseUpgrade(socket, SHUTTING_DOWN);
-      return true;
-    }
-    upgrade(request, socket, head).catch((error: unknown) => {
-      logger.error({ err: error }, "upgrade failed");
-      socket.destroy();
-    });
+    if (closing) refuseUpgrade(socket, SHUTTING_DOWN);
+    else if (joined && waitsForNothing)
+      // In this turn: no promise, no timer (a reconnect storm brings thousands at once).
+      complete(request, socket, head, originRefusal(request) ?? target(url));
+    else
+      decide(request, url).then(
+        // Shutdown began while this was being decided: the socket was already refused, and must not open.
+        (decision) => closing || complete(request, socket, head, decision),
+        (error: unknown) => {
+          logger.error({ err: error }, "upgrade failed");
+          socket.destroy();
+        },
+      );
     return true;
   }
 
+  const target = (url: URL) => upgradeTarget(url, options.maxKeyBytes, options.endpoints);
+
   /** What an upgrade of `request` would get now: the admission check's answer. */
   async function admission(request: IncomingMessage): Promise<Admitted | Refusal> {
-    return closing ? SHUTTING_DOWN : await decide(request);
+    return closing ? SHUTTING_DOWN : await decide(request, requestUrl(request.url));
   }
 
   /** The decision on an upgrade; a 503 saying what it waited for once that took handshakeTimeoutMs. */
-  async function decide(request: IncomingMessage): Promise<Admitted | Refusal> {
+  async function decide(request: IncomingMessage, url: URL | undefined): Promise<Admitted | Refusal> {
     let waitingFor = "the node to join its distribution layer";
     const decision = (async () => {
       await options.ready;
       waitingFor = "the token check and the handshake hook";
       return (
         originRefusal(request) ??
-        (await admit(request, {
+        (await admit(request, url, {
           verifier: options.verifier,
           handshake: options.handshake,
           maxKeyBytes: options.maxKeyBytes,
@@ -225,15 +247,19 @@ export function createWestHttp(core: Core, options: WestHttpOptions, logger: Log
     }
   }
 
-  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const target = await decide(request);
-    if ("status" in target) {
-      logger.info({ url: withoutToken(request.url), status: target.status }, "upgrade refused");
-      refuseUpgrade(socket, target);
+  /** Refuses the upgrade, or opens its WebSocket and binds it to a session. */
+  function complete(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    decision: Admitted | UpgradeTarget | Refusal,
+  ): void {
+    if ("status" in decision) {
+      logger.info({ url: withoutToken(request.url), status: decision.status }, "upgrade refused");
+      refuseUpgrade(socket, decision);
       return;
     }
-    // Shutdown began while the hook was deciding: the socket was already refused, and must not open.
-    if (closing) return;
+    const admitted: Admitted = decision;
     sockets.handleUpgrade(request, socket, head, (ws) => {
       upgrading.delete(socket);
       socket.off("error", logUpgradeError);
@@ -250,12 +276,20 @@ export function createWestHttp(core: Core, options: WestHttpOptions, logger: Log
         return;
       }
       sockets.emit("connection", ws, request);
-      attachSocket(ws, socket, CODECS[target.protocol], encoders[target.protocol], target.key, context, {
-        claims: target.identity?.claims,
-      });
-      if (target.expiresAtMs !== undefined)
-        closeAtExpiry(ws, target.expiresAtMs, () =>
-          logger.info({ key: target.key }, "token expired: connection closed"),
+      attachSocket(
+        ws,
+        socket,
+        CODECS[admitted.protocol],
+        encoders[admitted.protocol],
+        admitted.key,
+        context,
+        {
+          claims: admitted.identity?.claims,
+        },
+      );
+      if (admitted.expiresAtMs !== undefined)
+        closeAtExpiry(ws, admitted.expiresAtMs, () =>
+          logger.info({ key: admitted.key }, "token expired: connection closed"),
         );
     });
   }

@@ -83,6 +83,7 @@ describe("config: precedence defaults < file < env < flags", () => {
     assert.deepEqual(options, {
       port: DEFAULTS.port,
       host: DEFAULTS.host,
+      listenBacklog: DEFAULTS.listenBacklog,
       path: DEFAULTS.path,
       webClient: true,
       healthz: true,

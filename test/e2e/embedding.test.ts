@@ -184,7 +184,7 @@ for (const [name, makeApp] of APPS) {
     const dir = mkdtempSync(join(tmpdir(), "west-embed-"));
     let app: App;
     let node: WestNode;
-    let listenersBefore: { request: Function[]; upgrade: Function[] };
+    let listenersBefore: Record<"request" | "upgrade", ReturnType<HttpServer["rawListeners"]>>;
     before(async () => {
       app = await makeApp(dir);
       listenersBefore = {
