@@ -306,6 +306,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "variable: a flag shows in process lists.",
   },
   {
+    key: "admin.password",
+    type: "string",
+    secret: true,
+    description:
+      "The admin dashboard's password (`/admin`); without it, `api.key` is, and without either the dashboard is " +
+      "off. Prefer the env variable: a flag shows in process lists.",
+  },
+  {
     key: "api.bodyTimeoutMs",
     type: "integer",
     min: 1,

@@ -120,6 +120,8 @@ export interface WestOptions {
   auth?: AuthOptions;
   /** The HTTP API for backends (docs/http-api.md): on when `api.key` is set. */
   api?: ApiOptions;
+  /** The admin dashboard at /admin (under `httpPrefix`): on when `admin.password` or `api.key` is set. */
+  admin?: AdminOptions;
   /** Who may register, send, subscribe and publish on which channels. None: every command is allowed. */
   permissions?: PermissionsConfig;
   /** History, presence and join/leave, per channel pattern; the first rule that matches decides. None: plain channels. */
@@ -128,6 +130,11 @@ export interface WestOptions {
   logLevel?: LogLevel;
   /** A pino logger to use instead of the default one. */
   logger?: Logger;
+}
+
+export interface AdminOptions {
+  /** The dashboard's password; without it, `api.key` is. Never logged. */
+  password?: string;
 }
 
 /** The PEM files of the node's own https server. */

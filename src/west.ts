@@ -2,15 +2,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { localAdapter } from "./adapters/local/local-adapter.js";
 import { startRedisAdapter } from "./adapters/redis/redis-adapter.js";
+import { AdminFeed } from "./admin/admin-feed.js";
+import type { Admin } from "./admin/admin-routes.js";
+import { AdminSessions } from "./admin/admin-sessions.js";
+import { runApiCommand } from "./api/api-commands.js";
 import { createTokenVerifier } from "./auth/jwt-verifier.js";
 import { type MessageHandler, WestClient } from "./client/native-client.js";
 import { ChannelFeatures } from "./core/channel-features.js";
 import { Core } from "./core/core.js";
+import type { Counters } from "./core/counters.js";
 import { isValidKey, keyRule } from "./core/names.js";
 import { Permissions } from "./core/permissions.js";
-import type { Adapter, AdapterContext, Awaitable } from "./core/seam.js";
+import type { Adapter, AdapterContext, AdapterHooks, Awaitable } from "./core/seam.js";
 import type { Identity } from "./core/session.js";
-import { createLogger } from "./log.js";
+import { createLogger, type Logger } from "./log.js";
 import { nodeMetrics } from "./metrics/node-metrics.js";
 import { API_DEFAULTS, DEFAULTS, REDIS_DEFAULTS, type WestOptions } from "./options.js";
 import { type Attached, attachToServer } from "./transport/attach.js";
@@ -85,6 +90,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
   const ready = new Promise<void>((resolve) => {
     joined = resolve;
   });
+  const admin = adminOf(options, core, logger);
   const http = createWestHttp(
     core,
     {
@@ -101,6 +107,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
               maxBodyBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
               bodyTimeoutMs: options.api.bodyTimeoutMs ?? API_DEFAULTS.bodyTimeoutMs,
             },
+      admin,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
       slowConsumers: {
@@ -154,7 +161,7 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
     adapter = await createAdapter(
       {
         events: core.events,
-        hooks: metrics?.adapterHooks ?? {},
+        hooks: adapterHooks(metrics?.adapterHooks, admin === undefined ? undefined : core.counters),
         logger,
         get url() {
           return where.url();
@@ -204,6 +211,40 @@ export async function startWest(options: WestOptions = {}): Promise<WestNode> {
       await adapter.close();
     },
   };
+}
+
+/**
+ * A node is late on the dashboard once its figures are this share of the heartbeat TTL old: beats come every
+ * quarter TTL and the dashboard reads every second, so a live node's stay younger; its record expires at 1.
+ */
+const LATE_SHARE = 0.6;
+
+/** The dashboard, when a password for it is set: `admin.password`, else `api.key`. */
+function adminOf(options: WestOptions, core: Core, logger: Logger): Admin | undefined {
+  const password = options.admin?.password || options.api?.key;
+  if (password === undefined || password === "") return undefined;
+  return {
+    sessions: new AdminSessions(password),
+    act: (command, text) => runApiCommand(core, command, text),
+    feed: new AdminFeed(
+      { self: () => core.nodeId(), nodes: () => core.systemNodes() },
+      logger,
+      LATE_SHARE * (options.redis?.heartbeatTtlMs ?? REDIS_DEFAULTS.heartbeatTtlMs),
+    ),
+  };
+}
+
+/** The metrics' hooks, and with the dashboard on, the round trips it shows counted in `counters`. */
+function adapterHooks(metricsHooks: AdapterHooks | undefined, counters: Counters | undefined): AdapterHooks {
+  const hooks: AdapterHooks = { ...metricsHooks };
+  if (counters === undefined) return hooks;
+  const measured = hooks.roundTrip;
+  hooks.roundTrip = (seconds) => {
+    measured?.(seconds);
+    counters.roundTrips++;
+    counters.roundTripSeconds += seconds;
+  };
+  return hooks;
 }
 
 function createAdapter(

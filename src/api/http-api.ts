@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { secretMatches } from "../auth/secret-match.js";
 import type { Core } from "../core/core.js";
 import type { Logger } from "../log.js";
 import { API_COMMANDS, type ApiAnswer, runApiCommand } from "./api-commands.js";
@@ -79,20 +79,11 @@ export function answerApiOff(request: IncomingMessage, response: ServerResponse)
   request.resume();
 }
 
-/** The configured key's digest, made once per key rather than once per request. */
-let wanted: { key: string; digest: Buffer } | undefined;
-
-/** Compared in constant time: digests of equal length, whatever the lengths of the keys. */
+/** Whether the request carries `Authorization: apikey KEY` with the configured key. */
 function hasKey(request: IncomingMessage, key: string): boolean {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^apikey (.+)$/i.exec(header);
-  if (match === null) return false;
-  if (wanted?.key !== key) wanted = { key, digest: sha256(key) };
-  return timingSafeEqual(sha256(match[1] as string), wanted.digest);
-}
-
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
+  return match !== null && secretMatches(match[1] as string, key);
 }
 
 /** The body as text, or the status that refuses it: 413 past `maxBodyBytes`, 408 past `bodyTimeoutMs`. */

@@ -22,7 +22,7 @@ import { isGuardedAction, type Permissions } from "./permissions.js";
 import { PointToPoint } from "./point-to-point.js";
 import { PubSub } from "./pub-sub.js";
 import { type Outcome, RequestReply } from "./request-reply.js";
-import type { Adapter, AdapterHealth, Awaitable, NodeEvents, NodeStats } from "./seam.js";
+import type { Adapter, AdapterHealth, Awaitable, NodeEvents, NodeStats, SystemNode } from "./seam.js";
 import { type Endpoint, type Identity, Session } from "./session.js";
 import { SystemAdmin } from "./system-admin.js";
 
@@ -140,7 +140,19 @@ export class Core {
       connections: this.sessions.size,
       registrations: this.pointToPoint.size,
       subscriptions: this.pubSub.size,
+      byKind: this.counters.connectionsByKind(),
+      totals: this.counters.totals(Date.now()),
     };
+  }
+
+  /** This node's id in the system (its adapter's registry). */
+  nodeId(): string {
+    return this.adapters.current.registry.nodeId;
+  }
+
+  /** The live nodes of the system with their figures: this one's of now, the others' of their last heartbeat. */
+  systemNodes(): Promise<SystemNode[]> {
+    return this.admin.liveNodes();
   }
 
   /**

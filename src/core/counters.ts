@@ -70,6 +70,22 @@ export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
 const KNOWN_COMMANDS: ReadonlySet<string> = new Set(COMMANDS);
 
+/** A node's running totals at one moment, as the admin dashboard turns them into rates. */
+export interface Totals {
+  /** When they were read, epoch ms. */
+  at: number;
+  deliveries: number;
+  commands: number;
+  bytesIn: number;
+  bytesOut: number;
+  slowConsumerCuts: number;
+  rateLimited: number;
+  authFailures: number;
+  /** Round trips to the distribution layer (Redis), and their summed duration: the mean of an interval. */
+  roundTrips: number;
+  roundTripSeconds: number;
+}
+
 /**
  * The node's running totals, as plain numbers that the hot path can bump with a bare `++` or `+=`; the metrics
  * endpoint reads them only when scraped. One object per node (Core.counters), reachable wherever work happens.
@@ -81,6 +97,9 @@ export class Counters {
   /** WebSocket payload bytes received, and frame bytes written (replies and deliveries). */
   bytesIn = 0;
   bytesOut = 0;
+  /** Round trips to the distribution layer (Redis) timed, and their summed duration in seconds. */
+  roundTrips = 0;
+  roundTripSeconds = 0;
   /** Sockets closed because they did not keep up with what they were sent. */
   slowConsumerCuts = 0;
   /** Subscribers of history channels told to resubscribe: a gap in their channel could not be filled. */
@@ -113,6 +132,32 @@ export class Counters {
   /** Counts one answered command: `event` as the client named it, and the event of its reply. */
   countCommand(event: string, reply: ReplyEvent | Response["event"]): void {
     this.commands[KNOWN_COMMANDS.has(event) ? (event as CommandLabel) : "other"][CATEGORY_OF[reply]]++;
+  }
+
+  /** The totals now, and the open connections by kind (protocol, or `native`). */
+  totals(at: number): Totals {
+    let commands = 0;
+    for (const results of Object.values(this.commands))
+      for (const count of Object.values(results)) commands += count;
+    let authFailures = 0;
+    for (const count of Object.values(this.authFailures)) authFailures += count;
+    return {
+      at,
+      deliveries: this.deliveriesSend + this.deliveriesPublish,
+      commands,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      slowConsumerCuts: this.slowConsumerCuts,
+      rateLimited: this.limitHits.rate,
+      authFailures,
+      roundTrips: this.roundTrips,
+      roundTripSeconds: this.roundTripSeconds,
+    };
+  }
+
+  /** Open connections by kind (a WebSocket protocol, or `native`). */
+  connectionsByKind(): Record<string, number> {
+    return Object.fromEntries(this.connections);
   }
 
   connectionOpened(kind: string): void {

@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
 import type { HistoryConfig } from "./channel-features.js";
+import type { Totals } from "./counters.js";
 import type { Delivery, Members, Notice } from "./message.js";
 import type { DirectMessage } from "./node-messages.js";
 
@@ -138,6 +139,8 @@ export interface SystemNode extends NodeStats {
   readonly url: string | undefined;
   /** When it started, in milliseconds since the epoch. */
   readonly startedAt: number;
+  /** When its figures were read (its last heartbeat), epoch ms; undefined when unknown. */
+  readonly beatAt?: number;
 }
 
 /** What /healthz tells of an adapter. */
@@ -176,6 +179,10 @@ export interface NodeStats {
   connections: number;
   registrations: number;
   subscriptions: number;
+  /** Open connections by kind (a WebSocket protocol, or `native`), for the admin dashboard. */
+  byKind?: Record<string, number>;
+  /** The node's running totals, from which the admin dashboard computes rates. */
+  totals?: Totals;
 }
 
 /** How an adapter's own figures (round trips, reconnections) reach the metrics, when metrics are on. */

@@ -44,24 +44,38 @@ export class SystemAdmin {
   }
 
   /** The live nodes, this one with its figures of now, the others with those of their last heartbeat. */
-  async info(): Promise<NodeInfo[]> {
+  async liveNodes(): Promise<SystemNode[]> {
     const self = this.adapters.current.registry.nodeId;
     const now = Date.now();
     const nodes = (await this.nodes()).map((node) =>
-      node.nodeId === self ? { ...node, ...this.local.stats() } : node,
+      node.nodeId === self ? { ...node, ...this.local.stats(), beatAt: now } : node,
     );
     if (!nodes.some(({ nodeId }) => nodeId === self))
-      nodes.push({ nodeId: self, url: undefined, startedAt: this.startedAt, ...this.local.stats() });
-    return nodes.map(({ nodeId, url, startedAt, connections, registrations, subscriptions }) => {
-      const info = {
-        nodeId,
-        connections,
-        registrations,
-        subscriptions,
-        uptimeMs: Math.max(0, now - startedAt),
-      };
-      return url === undefined ? info : { ...info, url };
-    });
+      nodes.push({
+        nodeId: self,
+        url: undefined,
+        startedAt: this.startedAt,
+        beatAt: now,
+        ...this.local.stats(),
+      });
+    return nodes;
+  }
+
+  /** The live nodes, as the HTTP API's `info` shows them. */
+  async info(): Promise<NodeInfo[]> {
+    const now = Date.now();
+    return (await this.liveNodes()).map(
+      ({ nodeId, url, startedAt, connections, registrations, subscriptions }) => {
+        const info = {
+          nodeId,
+          connections,
+          registrations,
+          subscriptions,
+          uptimeMs: Math.max(0, now - startedAt),
+        };
+        return url === undefined ? info : { ...info, url };
+      },
+    );
   }
 
   private async nodes(): Promise<readonly SystemNode[]> {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
+import { type Admin, serveAdmin } from "../admin/admin-routes.js";
 import { type HttpApiOptions, serveApi } from "../api/http-api.js";
 import type { TokenVerifier } from "../auth/jwt-verifier.js";
 import type { Core } from "../core/core.js";
@@ -56,6 +57,8 @@ export interface WestHttpOptions {
   metrics: Registry | undefined;
   /** The HTTP API for backends at PREFIX/api/; undefined: off (no `api.key`). */
   api: HttpApiOptions | undefined;
+  /** The admin dashboard at PREFIX/admin; undefined: off (no `admin.password` nor `api.key`). */
+  admin: Admin | undefined;
   maxFrameBytes: number;
   keepaliveIntervalMs: number;
   slowConsumers: SlowConsumerLimits;
@@ -155,6 +158,9 @@ export function createWestHttp(core: Core, options: WestHttpOptions, logger: Log
     if (routed === undefined) return false;
     if (api !== undefined && serveApi(request, response, routed, core, api, logger)) return true;
     if (serveOps(request, response, routed, ops, logger)) return true;
+    const { admin } = options;
+    if (admin !== undefined && serveAdmin(request, response, routed, options.prefix, admin, logger))
+      return true;
     if (!options.webClient) return false;
     if (routed === "") {
       // The page's relative URLs (app.js, style.css) need the trailing slash.
@@ -302,6 +308,7 @@ export function createWestHttp(core: Core, options: WestHttpOptions, logger: Log
     async close() {
       if (closing) return;
       closing = true;
+      options.admin?.feed.close();
       stopKeepalive();
       slowConsumers.stop();
       for (const socket of upgrading) refuseUpgrade(socket, SHUTTING_DOWN);

@@ -47,6 +47,7 @@ describe("config: one naming rule", () => {
       "tls.key",
       "httpPrefix",
       "api.key",
+      "admin.password",
       "handshake",
       "allowedOrigins",
       "redis.url",

@@ -18,10 +18,9 @@ export async function liveNodes(link: RedisLink, names: RedisNames): Promise<Sys
   const nodes: SystemNode[] = [];
   for (const record of records) {
     if (record === null) continue;
-    const { nodeId, url, startedAt, connections, registrations, subscriptions } = JSON.parse(
-      record,
-    ) as NodeRecord;
-    nodes.push({ nodeId, url, startedAt, connections, registrations, subscriptions });
+    const { nodeId, url, startedAt, beatAt, connections, registrations, subscriptions, byKind, totals } =
+      JSON.parse(record) as NodeRecord;
+    nodes.push({ nodeId, url, startedAt, beatAt, connections, registrations, subscriptions, byKind, totals });
   }
   return nodes;
 }
