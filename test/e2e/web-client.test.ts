@@ -266,6 +266,8 @@ describe("the web client's connection, channels and layout in a real browser", {
       const client = await openWebClient(browser, historic.url as string, {
         path: `/?server=${encodeURIComponent(`http://127.0.0.1:${proxy.port}`)}`,
       });
+      // A reconnect attempt that lands while the proxy refuses is logged by the browser (its backoff is random).
+      client.expectConsoleErrors(/WebSocket connection to .* failed/);
       await client.connect("watcher", "json");
       await client.run("subscribe", "ticker");
       await client.expectReceived("subscription_succeeded", "ticker");
